@@ -1,0 +1,192 @@
+"""State changes of organisations, projects, staff and tokens. Each writes its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.accounts.models import ApiToken, Membership, Organisation, Project, Qualification, User
+from anxin.audit.actions import record
+from anxin.audit.models import AuditEvent
+from anxin.contracts.catalogue import default_eligibility
+from anxin.core.models import Division
+from anxin.core.uploads import check_upload
+
+CHANGE = AuditEvent.Kind.CHANGE
+
+
+@transaction.atomic
+def project_create(
+    *,
+    organisation: Organisation,
+    code: str,
+    name: str,
+    purchaser: str,
+    template: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    district: Division,
+    budget_ceiling: Decimal,
+    client_target: int,
+    acting_user: User,
+    request: Any = None,
+) -> Project:
+    if period_end < period_start:
+        raise ValidationError(_("The period must end after it starts."))
+    if district.level != Division.Level.DISTRICT:
+        raise ValidationError(_("Choose a district, not a street."))
+    if Project.objects.filter(code=code).exists():
+        raise ValidationError(_("A project with code %(code)s already exists.") % {"code": code})
+    project = Project.objects.create(
+        organisation=organisation,
+        code=code,
+        name=name,
+        purchaser=purchaser,
+        template=template,
+        period_start=period_start,
+        period_end=period_end,
+        district=district,
+        budget_ceiling=budget_ceiling,
+        client_target=client_target,
+        eligibility=default_eligibility(template),
+        created_by=acting_user,
+        updated_by=acting_user,
+    )
+    record(actor=acting_user, kind=CHANGE, action="project.create", obj=project, request=request,
+           detail={"code": code, "template": template})
+    return project
+
+
+@transaction.atomic
+def project_set_eligibility(
+    *, project: Project, rules: dict[str, bool], acting_user: User, request: Any = None
+) -> Project:
+    before = dict(project.eligibility)
+    project.eligibility = {**project.eligibility, **rules}
+    project.updated_by = acting_user
+    project.save(update_fields=["eligibility", "updated_by", "updated_at"])
+    record(actor=acting_user, kind=CHANGE, action="project.eligibility", obj=project,
+           request=request, detail={"before": before, "after": project.eligibility})
+    return project
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    organisation: Organisation,
+    username: str,
+    full_name: str,
+    password: str,
+    full_time: bool,
+    years_experience: int,
+    is_org_admin: bool = False,
+    acting_user: User | None,
+    request: Any = None,
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("The user name %(name)s is taken.") % {"name": username})
+    user = User(
+        username=username,
+        full_name=full_name,
+        organisation=organisation,
+        full_time=full_time,
+        years_experience=years_experience,
+        is_org_admin=is_org_admin,
+    )
+    user.set_password(password)
+    user.save()
+    record(actor=acting_user, kind=CHANGE, action="user.create", obj=user, request=request,
+           organisation_id=organisation.pk, detail={"username": username})
+    return user
+
+
+@transaction.atomic
+def membership_set(
+    *, project: Project, user: User, role: str, acting_user: User | None, request: Any = None
+) -> Membership:
+    if role != Membership.Role.PURCHASER_VIEWER and user.organisation_id != project.organisation_id:
+        raise ValidationError(_("Only staff of the organisation can take a staff role."))
+    membership, created = Membership.objects.get_or_create(
+        project=project,
+        user=user,
+        defaults={"role": role, "created_by": acting_user, "updated_by": acting_user},
+    )
+    if not created:
+        membership.role = role
+        membership.active = True
+        membership.updated_by = acting_user
+        membership.save(update_fields=["role", "active", "updated_by", "updated_at"])
+    record(actor=acting_user, kind=CHANGE, action="membership.set", obj=membership,
+           request=request, organisation_id=project.organisation_id, project_id=project.pk,
+           detail={"user": user.username, "role": role})
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, acting_user: User, request: Any = None) -> Membership:
+    membership.active = False
+    membership.updated_by = acting_user
+    membership.save(update_fields=["active", "updated_by", "updated_at"])
+    record(actor=acting_user, kind=CHANGE, action="membership.end", obj=membership,
+           request=request, organisation_id=membership.project.organisation_id)
+    return membership
+
+
+@transaction.atomic
+def qualification_add(
+    *,
+    user: User,
+    cert_type: str,
+    level: int,
+    number: str,
+    issued_on: dt.date | None,
+    scan: UploadedFile | None,
+    acting_user: User | None,
+    request: Any = None,
+) -> Qualification:
+    if scan is not None:
+        check_upload(scan, kinds=("pdf", "image"))
+    qualification = Qualification.objects.create(
+        user=user,
+        cert_type=cert_type,
+        level=level,
+        number=number.strip(),
+        issued_on=issued_on,
+        created_by=acting_user,
+        updated_by=acting_user,
+    )
+    if scan is not None:
+        qualification.scan.save(scan.name or "scan", scan, save=False)
+        qualification.save(update_fields=["scan"])
+    record(actor=acting_user, kind=CHANGE, action="qualification.add", obj=qualification,
+           request=request, organisation_id=user.organisation_id,
+           detail={"user": user.username, "cert_type": cert_type, "level": level})
+    return qualification
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, acting_user: User | None) -> tuple[ApiToken, str]:
+    key = "ax_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=key[:8], key_hash=ApiToken.hash_key(key)
+    )
+    record(actor=acting_user, kind=CHANGE, action="api_token.create", obj=token,
+           organisation_id=user.organisation_id, detail={"user": user.username, "name": name})
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, acting_user: User) -> ApiToken:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record(actor=acting_user, kind=CHANGE, action="api_token.revoke", obj=token,
+           organisation_id=token.user.organisation_id)
+    return token

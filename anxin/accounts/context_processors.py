@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from anxin.accounts.access import projects_for_user
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"nav_projects": projects_for_user(user)}
