@@ -46,7 +46,9 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 SECRET_KEY = _env("ANXIN_SECRET_KEY")
 DEBUG = _env_bool("ANXIN_DEBUG")
-ALLOWED_HOSTS = [h for h in os.environ.get("ANXIN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ANXIN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("ANXIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 # Field encryption (AES-GCM). ANXIN_FIELD_KEYS: comma-separated "id:base64key" pairs, the first is

@@ -21,7 +21,15 @@ from anxin.audit.models import AuditEvent
 
 R = Membership.Role
 ARCHIVE_READ_ROLES = frozenset(
-    {R.LEAD, R.SOCIAL_WORKER, R.COUNSELLOR, R.NURSE, R.REHAB_THERAPIST, R.SUPERVISOR, R.PSYCHIATRIST}
+    {
+        R.LEAD,
+        R.SOCIAL_WORKER,
+        R.COUNSELLOR,
+        R.NURSE,
+        R.REHAB_THERAPIST,
+        R.SUPERVISOR,
+        R.PSYCHIATRIST,
+    }
 )
 ARCHIVE_WRITE_ROLES = frozenset({R.LEAD, R.SOCIAL_WORKER, R.COUNSELLOR, R.NURSE, R.REHAB_THERAPIST})
 AGGREGATE_ROLES = ARCHIVE_READ_ROLES | {R.PURCHASER_VIEWER}
@@ -92,7 +100,9 @@ def get_project_for_user(
         is_admin = user.is_org_admin and user.organisation_id == project.organisation_id
         if manage and is_admin:
             return project
-        if not manage and (is_admin and roles == AGGREGATE_ROLES or role_in_project(user, project) in roles):
+        if not manage and (
+            (is_admin and roles == AGGREGATE_ROLES) or role_in_project(user, project) in roles
+        ):
             return project
     deny(
         user,
@@ -124,6 +134,12 @@ def get_member_for_admin(admin: User, user_id: int, request: HttpRequest | None 
     organisation = require_org_admin(admin, request)
     member = User.objects.filter(pk=user_id, organisation=organisation).first()
     if member is None:
-        deny(admin, action="user.access", object_type="accounts.user", object_id=user_id, request=request)
+        deny(
+            admin,
+            action="user.access",
+            object_type="accounts.user",
+            object_id=user_id,
+            request=request,
+        )
     assert member is not None
     return member

@@ -13,8 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.accounts.models import ApiToken, Membership, Organisation, Project, Qualification, User
-from anxin.audit.actions import record
+from anxin.accounts.models import (
+    ApiToken,
+    LoginAttempt,
+    Membership,
+    Organisation,
+    Project,
+    Qualification,
+    User,
+)
+from anxin.audit.actions import record, request_origin
 from anxin.audit.models import AuditEvent
 from anxin.contracts.catalogue import default_eligibility
 from anxin.core.models import Division
@@ -60,8 +68,14 @@ def project_create(
         created_by=acting_user,
         updated_by=acting_user,
     )
-    record(actor=acting_user, kind=CHANGE, action="project.create", obj=project, request=request,
-           detail={"code": code, "template": template})
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="project.create",
+        obj=project,
+        request=request,
+        detail={"code": code, "template": template},
+    )
     return project
 
 
@@ -73,8 +87,14 @@ def project_set_eligibility(
     project.eligibility = {**project.eligibility, **rules}
     project.updated_by = acting_user
     project.save(update_fields=["eligibility", "updated_by", "updated_at"])
-    record(actor=acting_user, kind=CHANGE, action="project.eligibility", obj=project,
-           request=request, detail={"before": before, "after": project.eligibility})
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="project.eligibility",
+        obj=project,
+        request=request,
+        detail={"before": before, "after": project.eligibility},
+    )
     return project
 
 
@@ -103,8 +123,15 @@ def staff_create(
     )
     user.set_password(password)
     user.save()
-    record(actor=acting_user, kind=CHANGE, action="user.create", obj=user, request=request,
-           organisation_id=organisation.pk, detail={"username": username})
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="user.create",
+        obj=user,
+        request=request,
+        organisation_id=organisation.pk,
+        detail={"username": username},
+    )
     return user
 
 
@@ -124,9 +151,16 @@ def membership_set(
         membership.active = True
         membership.updated_by = acting_user
         membership.save(update_fields=["role", "active", "updated_by", "updated_at"])
-    record(actor=acting_user, kind=CHANGE, action="membership.set", obj=membership,
-           request=request, organisation_id=project.organisation_id, project_id=project.pk,
-           detail={"user": user.username, "role": role})
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="membership.set",
+        obj=membership,
+        request=request,
+        organisation_id=project.organisation_id,
+        project_id=project.pk,
+        detail={"user": user.username, "role": role},
+    )
     return membership
 
 
@@ -135,8 +169,14 @@ def membership_end(*, membership: Membership, acting_user: User, request: Any = 
     membership.active = False
     membership.updated_by = acting_user
     membership.save(update_fields=["active", "updated_by", "updated_at"])
-    record(actor=acting_user, kind=CHANGE, action="membership.end", obj=membership,
-           request=request, organisation_id=membership.project.organisation_id)
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="membership.end",
+        obj=membership,
+        request=request,
+        organisation_id=membership.project.organisation_id,
+    )
     return membership
 
 
@@ -166,9 +206,15 @@ def qualification_add(
     if scan is not None:
         qualification.scan.save(scan.name or "scan", scan, save=False)
         qualification.save(update_fields=["scan"])
-    record(actor=acting_user, kind=CHANGE, action="qualification.add", obj=qualification,
-           request=request, organisation_id=user.organisation_id,
-           detail={"user": user.username, "cert_type": cert_type, "level": level})
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="qualification.add",
+        obj=qualification,
+        request=request,
+        organisation_id=user.organisation_id,
+        detail={"user": user.username, "cert_type": cert_type, "level": level},
+    )
     return qualification
 
 
@@ -178,8 +224,14 @@ def api_token_create(*, user: User, name: str, acting_user: User | None) -> tupl
     token = ApiToken.objects.create(
         user=user, name=name, prefix=key[:8], key_hash=ApiToken.hash_key(key)
     )
-    record(actor=acting_user, kind=CHANGE, action="api_token.create", obj=token,
-           organisation_id=user.organisation_id, detail={"user": user.username, "name": name})
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="api_token.create",
+        obj=token,
+        organisation_id=user.organisation_id,
+        detail={"user": user.username, "name": name},
+    )
     return token, key
 
 
@@ -187,6 +239,27 @@ def api_token_create(*, user: User, name: str, acting_user: User | None) -> tupl
 def api_token_revoke(*, token: ApiToken, acting_user: User) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    record(actor=acting_user, kind=CHANGE, action="api_token.revoke", obj=token,
-           organisation_id=token.user.organisation_id)
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="api_token.revoke",
+        obj=token,
+        organisation_id=token.user.organisation_id,
+    )
     return token
+
+
+@transaction.atomic
+def login_attempt_record(*, username: str, success: bool, user: User | None, request: Any) -> None:
+    origin = request_origin(request)
+    LoginAttempt.objects.create(username=username[:150], success=success, ip=origin.get("ip"))
+    record(
+        actor=user,
+        kind=AuditEvent.Kind.LOGIN if success else AuditEvent.Kind.DENIED,
+        action="login.success" if success else "login.failed",
+        object_type="accounts.user",
+        object_id=user.pk if user else "",
+        organisation_id=user.organisation_id if user else None,
+        request=request,
+        detail={"username": username[:150]},
+    )

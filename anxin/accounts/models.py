@@ -41,7 +41,10 @@ class User(AbstractUser):
     )
     is_org_admin = models.BooleanField(_("organisation admin"), default=False)
     employer = models.CharField(
-        _("employer"), max_length=128, blank=True, help_text=_("For people outside the organisation, such as purchaser staff.")
+        _("employer"),
+        max_length=128,
+        blank=True,
+        help_text=_("For people outside the organisation, such as purchaser staff."),
     )
     full_time = models.BooleanField(_("full-time"), default=True)
     years_experience = models.PositiveSmallIntegerField(
@@ -68,7 +71,10 @@ class Project(TrackedModel):
         CHONGCHUAN_PSYCH = "chongchuan-psych", _("Psychological services (Chongchuan tender)")
 
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="projects"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="projects",
     )
     code = models.SlugField(
         _("code"), max_length=40, unique=True, help_text=_("Short name used in commands and URLs.")
@@ -169,7 +175,9 @@ class Qualification(TrackedModel):
         User, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="qualifications"
     )
     cert_type = models.CharField(_("certificate type"), max_length=32, choices=CertType.choices)
-    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=Level.JUNIOR)
+    level = models.PositiveSmallIntegerField(
+        _("level"), choices=Level.choices, default=Level.JUNIOR
+    )
     number = models.CharField(_("certificate number"), max_length=64)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     scan = models.FileField(_("scan"), upload_to="qualifications/%Y/", blank=True)

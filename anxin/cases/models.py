@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from anxin.accounts.models import Project
 from anxin.clients.models import Client
-from anxin.core.models import TrackedModel
+from anxin.core.models import TrackedModel, history_user
 
 
 class Case(TrackedModel):
@@ -33,7 +33,7 @@ class Case(TrackedModel):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closing_reason = models.CharField(_("closing reason"), max_length=256, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-opened_on", "-id"]

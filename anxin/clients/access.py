@@ -7,7 +7,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from anxin.accounts.access import ARCHIVE_READ_ROLES, ARCHIVE_WRITE_ROLES, deny, project_ids_for_user
+from anxin.accounts.access import (
+    ARCHIVE_READ_ROLES,
+    ARCHIVE_WRITE_ROLES,
+    deny,
+    project_ids_for_user,
+)
 from anxin.accounts.models import User
 from anxin.audit.actions import record
 from anxin.audit.models import AuditEvent
@@ -40,16 +45,39 @@ def get_client_for_user(
         pk = int(client_id)
     except (TypeError, ValueError):
         pk = 0
-    client = clients_visible_to(user).select_related("street", "household_district").filter(pk=pk).first()
+    client = (
+        clients_visible_to(user)
+        .select_related("street", "household_district")
+        .filter(pk=pk)
+        .first()
+    )
     if client is None:
-        deny(user, action="client.read", object_type="clients.client", object_id=client_id, request=request)
+        deny(
+            user,
+            action="client.read",
+            object_type="clients.client",
+            object_id=client_id,
+            request=request,
+        )
     assert client is not None
     if write and not clients_visible_to(user, write=True).filter(pk=pk).exists():
-        deny(user, action="client.write", object_type="clients.client", object_id=pk,
-             request=request, not_found=False)
+        deny(
+            user,
+            action="client.write",
+            object_type="clients.client",
+            object_id=pk,
+            request=request,
+            not_found=False,
+        )
     if not write:
-        record(actor=user, kind=AuditEvent.Kind.READ, action="client.read", obj=client,
-               request=request, reason=purpose)
+        record(
+            actor=user,
+            kind=AuditEvent.Kind.READ,
+            action="client.read",
+            obj=client,
+            request=request,
+            reason=purpose,
+        )
     return client
 
 
@@ -62,7 +90,12 @@ def get_family_member_for_user(
         .first()
     )
     if member is None:
-        deny(user, action="family_member.write", object_type="clients.familymember",
-             object_id=member_id, request=request)
+        deny(
+            user,
+            action="family_member.write",
+            object_type="clients.familymember",
+            object_id=member_id,
+            request=request,
+        )
     assert member is not None
     return member

@@ -62,14 +62,18 @@ def validate_intake(project: Project, data: ClientInput) -> list[str]:
     problems += eligibility_problems(project, data)
     if info.valid:
         index = id_index(info.number)
-        existing = Client.objects.filter(organisation_id=project.organisation_id, id_number_index=index)
-        if Case.objects.filter(project=project, client__in=existing).exclude(
-            status=Case.Status.CLOSED
-        ).exists():
-            problems.append(_("This person is already a client of this project."))
-        elif project.eligibility.get("refuse_duplicate_in_district") and duplicate_elsewhere_in_district(
-            project, index
+        existing = Client.objects.filter(
+            organisation_id=project.organisation_id, id_number_index=index
+        )
+        if (
+            Case.objects.filter(project=project, client__in=existing)
+            .exclude(status=Case.Status.CLOSED)
+            .exists()
         ):
+            problems.append(_("This person is already a client of this project."))
+        elif project.eligibility.get(
+            "refuse_duplicate_in_district"
+        ) and duplicate_elsewhere_in_district(project, index):
             problems.append(
                 _(
                     "This person is already served by another government-purchased project of "
@@ -137,7 +141,9 @@ def client_register(
     if problems:
         raise ValidationError(problems)
     index = id_index(data.id_info.number)
-    client = Client.objects.filter(organisation_id=project.organisation_id, id_number_index=index).first()
+    client = Client.objects.filter(
+        organisation_id=project.organisation_id, id_number_index=index
+    ).first()
     created = client is None
     if client is None:
         client = Client(organisation_id=project.organisation_id, created_by=acting_user)
@@ -156,8 +162,15 @@ def client_register(
         created_by=acting_user,
         updated_by=acting_user,
     )
-    record(actor=acting_user, kind=CHANGE, action="client.register", obj=client, request=request,
-           project_id=project.pk, detail={"case": case.pk, "new_archive": created, "source": source})
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="client.register",
+        obj=client,
+        request=request,
+        project_id=project.pk,
+        detail={"case": case.pk, "new_archive": created, "source": source},
+    )
     return case
 
 
@@ -173,7 +186,9 @@ def client_update(
     """Correct or update archive fields. The history keeps the previous version and the reason."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+        raise ValidationError(
+            _("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
     if not reason.strip():
         raise ValidationError(_("Say why the archive is changed."))
     changed = []
@@ -193,8 +208,15 @@ def client_update(
     client.updated_by = acting_user
     client._change_reason = reason.strip()  # type: ignore[attr-defined]
     client.save(update_fields=[*changed, "updated_by", "updated_at"])
-    record(actor=acting_user, kind=CHANGE, action="client.update", obj=client, request=request,
-           reason=reason, detail={"fields": sorted(set(changed))})
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="client.update",
+        obj=client,
+        request=request,
+        reason=reason,
+        detail={"fields": sorted(set(changed))},
+    )
     return client
 
 
@@ -206,9 +228,15 @@ def family_member_add(
         raise ValidationError(_("The name is required."))
     _add_family(client, [member], acting_user)
     created = FamilyMember.objects.filter(client=client).latest("id")
-    record(actor=acting_user, kind=CHANGE, action="family_member.add", obj=created,
-           organisation_id=client.organisation_id, request=request,
-           detail={"client": client.pk})
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="family_member.add",
+        obj=created,
+        organisation_id=client.organisation_id,
+        request=request,
+        detail={"client": client.pk},
+    )
     return created
 
 
@@ -221,6 +249,13 @@ def family_member_deactivate(
     member.updated_by = acting_user
     member._change_reason = reason  # type: ignore[attr-defined]
     member.save(update_fields=["active", "updated_by", "updated_at"])
-    record(actor=acting_user, kind=CHANGE, action="family_member.deactivate", obj=member,
-           organisation_id=member.client.organisation_id, request=request, reason=reason)
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="family_member.deactivate",
+        obj=member,
+        organisation_id=member.client.organisation_id,
+        request=request,
+        reason=reason,
+    )
     return member

@@ -1,4 +1,4 @@
-"""What an intake carries (from the form, the API or an import row) and the project's rules on it."""
+"""What an intake carries (from a form, the API or an import row) and the project's rules."""
 
 from __future__ import annotations
 
@@ -63,16 +63,15 @@ def eligibility_problems(project: Project, data: ClientInput) -> list[str]:
         )
     if rules.get("require_street_in_district") and data.street.parent_id != district.pk:
         problems.append(
-            _("The street of residence must be a street of %(district)s.") % {"district": district.name}
+            _("The street of residence must be a street of %(district)s.")
+            % {"district": district.name}
         )
     if rules.get("require_stable_condition") and not data.condition_stable:
         problems.append(_("The condition must be stable for community rehabilitation."))
     if rules.get("refuse_violence_tendency") and data.violence_tendency:
         problems.append(_("People with a tendency to cause incidents are not eligible (LW §3)."))
     if rules.get("require_discharge_assessment") and not data.discharge_allows_community_rehab:
-        problems.append(
-            _("A discharge assessment allowing community rehabilitation is required.")
-        )
+        problems.append(_("A discharge assessment allowing community rehabilitation is required."))
     if rules.get("require_priority_group") and not data.priority_groups:
         problems.append(_("The project serves priority groups only; choose at least one."))
     if rules.get("require_disability_certificate") and not data.disability_level:

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 from anxin.accounts.models import Organisation
 from anxin.core.fields import EncryptedCharField, EncryptedTextField
 from anxin.core.masking import mask_address, mask_id_number, mask_phone
-from anxin.core.models import Division, TrackedModel
+from anxin.core.models import Division, TrackedModel, history_user
 
 
 class PriorityGroup(models.TextChoices):
@@ -53,10 +53,15 @@ class Client(TrackedModel):
         DECEASED = "deceased", _("Deceased")
 
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="clients"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="clients",
     )
     name = models.CharField(_("name"), max_length=64)
-    name_pinyin = models.CharField(_("name in pinyin"), max_length=128, db_index=True, editable=False)
+    name_pinyin = models.CharField(
+        _("name in pinyin"), max_length=128, db_index=True, editable=False
+    )
     name_initials = models.CharField(_("initials"), max_length=32, db_index=True, editable=False)
     id_number = EncryptedCharField(_("resident ID number"))
     id_number_index = models.CharField(max_length=64, editable=False)
@@ -109,7 +114,9 @@ class Client(TrackedModel):
     )
     notes = EncryptedTextField(_("notes"), blank=True)
 
-    history = HistoricalRecords(excluded_fields=["name_pinyin", "name_initials", "id_number_index"])
+    history = HistoricalRecords(
+        excluded_fields=["name_pinyin", "name_initials", "id_number_index"], get_user=history_user
+    )
 
     class Meta:
         ordering = ["name_pinyin", "id"]
@@ -179,7 +186,7 @@ class FamilyMember(TrackedModel):
     notes = EncryptedTextField(_("notes"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-is_guardian", "id"]

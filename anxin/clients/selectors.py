@@ -28,8 +28,10 @@ def search_clients(base: QuerySet[Client], filters: ClientFilters) -> QuerySet[C
     text = filters.q.strip()
     if text:
         lowered = text.lower().replace(" ", "")
-        cond = Q(name__icontains=text) | Q(name_pinyin__startswith=lowered) | Q(
-            name_initials__startswith=lowered
+        cond = (
+            Q(name__icontains=text)
+            | Q(name_pinyin__startswith=lowered)
+            | Q(name_initials__startswith=lowered)
         )
         tail = lowered.upper().lstrip("*")
         if 1 <= len(tail) <= 4 and tail[:-1].isdigit() and (tail[-1].isdigit() or tail[-1] == "X"):
@@ -49,12 +51,17 @@ def search_clients(base: QuerySet[Client], filters: ClientFilters) -> QuerySet[C
 def duplicate_elsewhere_in_district(project: Project, id_number_index: str) -> bool:
     """LW §4(2): is this person an open client of another government-purchased project of the
     same organisation in the same district? Answers yes/no only: nothing of the other project."""
-    return Case.objects.filter(
-        client__organisation_id=project.organisation_id,
-        client__id_number_index=id_number_index,
-        project__district_id=project.district_id,
-        project__government_purchased=True,
-    ).exclude(project=project).exclude(status=Case.Status.CLOSED).exists()
+    return (
+        Case.objects.filter(
+            client__organisation_id=project.organisation_id,
+            client__id_number_index=id_number_index,
+            project__district_id=project.district_id,
+            project__government_purchased=True,
+        )
+        .exclude(project=project)
+        .exclude(status=Case.Status.CLOSED)
+        .exists()
+    )
 
 
 def client_archive(client: Client, *, project_ids: Any) -> dict[str, Any]:

@@ -47,7 +47,11 @@ def load_districts(codes: list[str]) -> dict[str, int]:
     for code, name in areas.items():
         Division.objects.update_or_create(
             code=code,
-            defaults={"name": name, "level": Division.Level.DISTRICT, "kind": Division.Kind.DISTRICT},
+            defaults={
+                "name": name,
+                "level": Division.Level.DISTRICT,
+                "kind": Division.Kind.DISTRICT,
+            },
         )
     for row in _district_rows("streets.csv", "areaCode", frozen):
         Division.objects.update_or_create(

@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_FULLWIDTH = {ord("０") + i: ord("0") + i for i in range(10)} | {ord("Ｘ"): ord("X"), ord("ｘ"): ord("X")}
+_FULLWIDTH = {ord("０") + i: ord("0") + i for i in range(10)} | {
+    ord("Ｘ"): ord("X"),
+    ord("ｘ"): ord("X"),
+}
 _SEPARATORS = re.compile(r"[\s\-\u3000]+")
 
 
@@ -53,7 +56,9 @@ def parse(raw: object, *, today: dt.date | None = None) -> IdInfo:
     if as_number or re.fullmatch(r"\d(\.\d+)?E\+\d+", number):
         return IdInfo(number, False, error=_("typed as a number, so the last digits were lost"))
     if len(number) != 18:
-        return IdInfo(number, False, error=_("must have 18 characters, has %(n)d") % {"n": len(number)})
+        return IdInfo(
+            number, False, error=_("must have 18 characters, has %(n)d") % {"n": len(number)}
+        )
     if not re.fullmatch(r"\d{17}[\dX]", number):
         return IdInfo(number, False, error=_("only digits, with X allowed as the last character"))
     try:

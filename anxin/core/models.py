@@ -77,3 +77,9 @@ class Division(models.Model):
         if n < 400:
             return Division.Kind.TOWNSHIP
         return Division.Kind.ZONE
+
+
+def history_user(instance: TrackedModel, **kwargs: object) -> object:
+    """simple-history's ``get_user``: the archive history names whoever the action recorded as
+    ``updated_by``, so history is right for commands and the API, not only for page requests."""
+    return instance.updated_by

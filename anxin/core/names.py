@@ -10,6 +10,8 @@ def pinyin_full(name: str) -> str:
 
 
 def pinyin_initials(name: str) -> str:
-    return "".join(
-        lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
-    ).lower().replace(" ", "")
+    return (
+        "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default"))
+        .lower()
+        .replace(" ", "")
+    )

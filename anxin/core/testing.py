@@ -83,7 +83,11 @@ def build_world() -> World:
         "counsellor": (_user(org, "counsellor", "陈咨询"), liwan, R.COUNSELLOR),
         "supervisor": (_user(org, "supervisor", "赵督导"), liwan, R.SUPERVISOR),
         "other_worker": (_user(org, "other_worker", "周社工"), chongchuan, R.SOCIAL_WORKER),
-        "purchaser": (_user(None, "purchaser", "采购方", employer="荔湾区民政局"), liwan, R.PURCHASER_VIEWER),
+        "purchaser": (
+            _user(None, "purchaser", "采购方", employer="荔湾区民政局"),
+            liwan,
+            R.PURCHASER_VIEWER,
+        ),
     }
     for user, proj, role in people.values():
         account_actions.membership_set(project=proj, user=user, role=role, acting_user=admin)
@@ -103,7 +107,9 @@ def build_world() -> World:
     )
 
 
-def liwan_input(world: World, name: str = "张三", id17: str = "44010319800101001", **extra: object) -> ClientInput:
+def liwan_input(
+    world: World, name: str = "张三", id17: str = "44010319800101001", **extra: object
+) -> ClientInput:
     values: dict[str, object] = {
         "name": name,
         "id_number": make_id(id17),
@@ -114,13 +120,15 @@ def liwan_input(world: World, name: str = "张三", id17: str = "440103198001010
         "phone": "13800138000",
         "diagnosis": "精神分裂症",
         "priority_groups": ["dibao"],
-        "family": [FamilyInput(name="张母", relation="parent", is_guardian=True, phone="13900139000")],
+        "family": [
+            FamilyInput(name="张母", relation="parent", is_guardian=True, phone="13900139000")
+        ],
     }
     values.update(extra)
     return ClientInput(**values)  # type: ignore[arg-type]
 
 
-def register(world: World, data: ClientInput | None = None, project: Project | None = None):  # noqa: ANN201
+def register(world: World, data: ClientInput | None = None, project: Project | None = None):
     return client_register(
         project=project or world.liwan, data=data or liwan_input(world), acting_user=world.worker
     )

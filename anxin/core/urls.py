@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list = []
+from anxin.core import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+]

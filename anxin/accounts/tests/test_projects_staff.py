@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from anxin.accounts.models import Membership, Project, Qualification, User
+from anxin.accounts.selectors import team_status
+from anxin.audit.models import AuditEvent
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def project_post(world, **extra):
+    data = {
+        "code": "lw-2027",
+        "name": "荔湾区精神障碍社区康复服务项目（2027）",
+        "template": "liwan-rehab",
+        "purchaser": "广州市荔湾区民政局",
+        "district": "440103",
+        "period_start": "2027-01-01",
+        "period_end": "2027-12-31",
+        "budget_ceiling": "1200000",
+        "client_target": "200",
+    }
+    data.update(extra)
+    return data
+
+
+def test_org_admin_creates_a_project_from_a_template(world, login):
+    http = login(world.admin)
+    form = http.get(reverse("accounts:project-create"), {"template": "chongchuan-psych"})
+    assert form.context["form"].initial["district"] == "320613"
+    response = http.post(reverse("accounts:project-create"), project_post(world))
+    assert response.status_code == 302
+    project = Project.objects.get(code="lw-2027")
+    assert (
+        project.organisation == world.org and project.eligibility["require_household_in_district"]
+    )
+    assert AuditEvent.objects.filter(action="project.create", object_id=str(project.pk)).exists()
+
+
+def test_project_period_and_duplicate_code_are_refused_with_a_message(world, login):
+    http = login(world.admin)
+    response = http.post(
+        reverse("accounts:project-create"),
+        project_post(world, period_end="2026-01-01"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "must end after it starts" in response.content.decode()
+    response = http.post(
+        reverse("accounts:project-create"),
+        project_post(world, code="lw"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "already exists" in response.content.decode()
+    assert Project.objects.count() == 3
+
+
+@pytest.mark.parametrize("persona", ["lead", "worker", "purchaser", "outsider"])
+def test_only_org_admins_manage_projects_and_staff(world, login, persona):
+    http = login(getattr(world, persona))
+    assert http.get(reverse("accounts:project-create")).status_code == 403
+    assert http.post(reverse("accounts:project-create"), project_post(world)).status_code == 403
+    assert http.get(reverse("accounts:staff")).status_code == 403
+    assert http.get(reverse("accounts:staff-detail", args=[world.worker.pk])).status_code in (
+        403,
+        404,
+    )
+    assert not Project.objects.filter(code="lw-2027").exists()
+
+
+def test_admin_of_another_org_cannot_reach_our_staff(world, login):
+    world.outsider.is_org_admin = True
+    world.outsider.save()
+    http = login(world.outsider)
+    assert http.get(reverse("accounts:staff-detail", args=[world.worker.pk])).status_code == 404
+    assert http.get(reverse("accounts:project", args=["lw"])).status_code == 404
+
+
+def test_admin_adds_staff_with_role_and_qualification_scan(world, login):
+    http = login(world.admin)
+    response = http.post(
+        reverse("accounts:staff-create"),
+        {
+            "username": "sw5",
+            "full_name": "何社工",
+            "password": "a-long-password-1",
+            "full_time": "on",
+            "years_experience": "6",
+            "project": world.liwan.pk,
+            "role": "social_worker",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="sw5")
+    assert Membership.objects.get(user=user).role == "social_worker"
+    scan = SimpleUploadedFile("cert.png", PNG, content_type="image/png")
+    response = http.post(
+        reverse("accounts:qualification-add", args=[user.pk]),
+        {
+            "cert_type": "social_work",
+            "level": "2",
+            "number": "S2020440100001",
+            "issued_on": "2020-06-01",
+            "scan": scan,
+        },
+    )
+    assert response.status_code == 302
+    qualification = Qualification.objects.get(user=user)
+    assert qualification.scan.name.endswith(".png")
+    download = http.get(reverse("accounts:qualification-scan", args=[qualification.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(
+        b"\x89PNG"
+    )
+    assert (
+        login(world.worker)
+        .get(reverse("accounts:qualification-scan", args=[qualification.pk]))
+        .status_code
+        == 403
+    )
+
+
+def test_scan_of_the_wrong_type_is_refused(world, login):
+    http = login(world.admin)
+    fake = SimpleUploadedFile("cert.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    http.post(
+        reverse("accounts:qualification-add", args=[world.worker.pk]),
+        {"cert_type": "social_work", "level": "1", "number": "X1", "scan": fake},
+    )
+    assert not Qualification.objects.filter(user=world.worker).exists()
+
+
+def _qualify(user, cert_type, level=1, years=0, full_time=True):
+    user.years_experience = years
+    user.full_time = full_time
+    user.save()
+    Qualification.objects.create(user=user, cert_type=cert_type, level=level, number="N")
+
+
+def test_team_status_shows_the_gaps_of_the_liwan_team(world):
+    status = {s.code: s for s in team_status(world.liwan)}
+    assert (
+        not status["lead"].met and not status["social_workers"].met and not status["team_size"].met
+    )
+    _qualify(world.lead, "social_work", level=1, years=8)
+    assert not {s.code: s for s in team_status(world.liwan)}[
+        "lead"
+    ].met  # junior certificate is not enough
+    Qualification.objects.filter(user=world.lead).update(level=2)
+    status = {s.code: s for s in team_status(world.liwan)}
+    assert status["lead"].met
+    assert status["social_workers"].have == 1  # the lead holds a social-work certificate too
+    _qualify(world.worker, "social_work")
+    assert {s.code: s for s in team_status(world.liwan)}["social_workers"].have == 2
+
+
+def test_part_time_staff_do_not_count_where_the_tender_wants_full_time(world):
+    _qualify(world.counsellor, "psych_counsellor", full_time=False)
+    assert not {s.code: s for s in team_status(world.liwan)}["counsellor"].met
+    world.counsellor.full_time = True
+    world.counsellor.save()
+    assert {s.code: s for s in team_status(world.liwan)}["counsellor"].met
+
+
+def test_project_page_lists_team_requirements(world, login):
+    body = (
+        login(world.lead)
+        .get(reverse("accounts:project", args=["lw"]), HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+    assert "not met" in body and "社会工作师 5 名" not in body and "5 social workers" in body
+
+
+def test_purchaser_sees_the_project_page_but_no_archive(world, login):
+    http = login(world.purchaser)
+    assert http.get(reverse("accounts:project", args=["lw"])).status_code == 200
+    assert http.get(reverse("accounts:project", args=["cc"])).status_code == 404

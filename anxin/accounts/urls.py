@@ -1,0 +1,28 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from anxin.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("projects/", views.project_list, name="projects"),
+    path("projects/new/", views.project_create, name="project-create"),
+    path("projects/<slug:code>/", views.project_detail, name="project"),
+    path("staff/", views.staff_list, name="staff"),
+    path("staff/new/", views.staff_create, name="staff-create"),
+    path("staff/<int:user_id>/", views.staff_detail, name="staff-detail"),
+    path("staff/<int:user_id>/qualifications/", views.qualification_add, name="qualification-add"),
+    path("staff/<int:user_id>/memberships/", views.membership_add, name="membership-add"),
+    path(
+        "staff/<int:user_id>/memberships/<int:membership_id>/end/",
+        views.membership_end,
+        name="membership-end",
+    ),
+    path(
+        "qualifications/<int:qualification_id>/scan/",
+        views.qualification_scan,
+        name="qualification-scan",
+    ),
+]

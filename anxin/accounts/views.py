@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from anxin.accounts import actions
+from anxin.accounts.access import (
+    deny,
+    get_member_for_admin,
+    get_project_for_user,
+    projects_for_user,
+    require_org_admin,
+)
+from anxin.accounts.forms import (
+    LockoutAuthenticationForm,
+    MembershipForm,
+    ProjectForm,
+    QualificationForm,
+    StaffForm,
+)
+from anxin.accounts.models import Membership, Project, Qualification, User
+from anxin.accounts.selectors import project_memberships, team_status
+from anxin.cases.models import Case
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login with lockout and every attempt recorded."""
+
+    form_class = LockoutAuthenticationForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LockoutAuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        actions.login_attempt_record(
+            username=user.username, success=True, user=user, request=self.request
+        )
+        return super().form_valid(form)
+
+    def form_invalid(self, form: LockoutAuthenticationForm) -> HttpResponse:
+        username = self.request.POST.get("username", "")
+        if username and not form.has_error("__all__", "locked"):
+            actions.login_attempt_record(
+                username=username, success=False, user=None, request=self.request
+            )
+        return super().form_invalid(form)
+
+
+def _org_projects(user: User):
+    return Project.objects.filter(organisation_id=user.organisation_id).select_related("district")
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    projects = projects_for_user(request.user)  # type: ignore[arg-type]
+    if request.user.is_org_admin:  # type: ignore[union-attr]
+        projects = (projects | _org_projects(request.user)).distinct()  # type: ignore[arg-type]
+    projects = projects.annotate(
+        open_cases=Count("cases", filter=Q(cases__status=Case.Status.OPEN)),
+        waiting_cases=Count("cases", filter=Q(cases__status=Case.Status.WAITING)),
+    ).order_by("name")
+    return render(request, "accounts/project_list.html", {"projects": projects})
+
+
+@login_required
+def project_create(request: HttpRequest) -> HttpResponse:
+    organisation = require_org_admin(request.user, request)  # type: ignore[arg-type]
+    template = request.GET.get("template", Project.Template.LIWAN_REHAB)
+    if template not in Project.Template.values:
+        template = Project.Template.LIWAN_REHAB
+    form = ProjectForm(request.POST or None, initial=ProjectForm.initial_for(template))
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = actions.project_create(
+                organisation=organisation,
+                acting_user=request.user,
+                request=request,
+                **form.cleaned_data,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Project %(name)s created.") % {"name": project.name})
+            return redirect("accounts:project", code=project.code)
+    return render(
+        request, "accounts/project_form.html", {"form": form, "templates": Project.Template.choices}
+    )
+
+
+@login_required
+def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    project = get_project_for_user(request.user, code, request=request)  # type: ignore[arg-type]
+    counts = Case.objects.filter(project=project).aggregate(
+        open=Count("id", filter=Q(status=Case.Status.OPEN)),
+        waiting=Count("id", filter=Q(status=Case.Status.WAITING)),
+        closed=Count("id", filter=Q(status=Case.Status.CLOSED)),
+        streets=Count("client__street", distinct=True, filter=~Q(status=Case.Status.CLOSED)),
+    )
+    street_total = project.district.children.filter(kind="subdistrict").count()
+    context = {
+        "project": project,
+        "counts": counts,
+        "street_total": street_total,
+        "team": team_status(project),
+        "memberships": project_memberships(project),
+        "is_admin": request.user.is_org_admin
+        and request.user.organisation_id == project.organisation_id,  # type: ignore[union-attr]
+    }
+    return render(request, "accounts/project_detail.html", context)
+
+
+@login_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    organisation = require_org_admin(request.user, request)  # type: ignore[arg-type]
+    staff = (
+        User.objects.filter(organisation=organisation)
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(active=True).select_related("project"),
+            ),
+            "qualifications",
+        )
+        .order_by("full_name", "username")
+    )
+    return render(
+        request, "accounts/staff_list.html", {"staff": staff, "organisation": organisation}
+    )
+
+
+@login_required
+def staff_create(request: HttpRequest) -> HttpResponse:
+    organisation = require_org_admin(request.user, request)  # type: ignore[arg-type]
+    form = StaffForm(request.POST or None, organisation_projects=_org_projects(request.user))  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = actions.staff_create(
+                organisation=organisation,
+                username=data["username"],
+                full_name=data["full_name"],
+                password=data["password"],
+                full_time=data["full_time"],
+                years_experience=data["years_experience"],
+                acting_user=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
+            if data.get("project"):
+                actions.membership_set(
+                    project=data["project"],
+                    user=member,
+                    role=data["role"],
+                    acting_user=request.user,
+                    request=request,
+                )  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s added. Now add their qualifications.") % {"name": member.display_name},
+            )
+            return redirect("accounts:staff-detail", user_id=member.pk)
+    return render(request, "accounts/staff_form.html", {"form": form})
+
+
+@login_required
+def staff_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    member = get_member_for_admin(request.user, user_id, request)  # type: ignore[arg-type]
+    context = {
+        "member": member,
+        "memberships": member.memberships.select_related("project").order_by(
+            "-active", "project__name"
+        ),
+        "qualifications": member.qualifications.all(),
+        "qualification_form": QualificationForm(),
+        "membership_form": MembershipForm(organisation_projects=_org_projects(request.user)),  # type: ignore[arg-type]
+    }
+    return render(request, "accounts/staff_detail.html", context)
+
+
+@login_required
+@require_POST
+def qualification_add(request: HttpRequest, user_id: int) -> HttpResponse:
+    member = get_member_for_admin(request.user, user_id, request)  # type: ignore[arg-type]
+    form = QualificationForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.qualification_add(
+                user=member, acting_user=request.user, request=request, **form.cleaned_data
+            )  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Qualification added."))
+    else:
+        messages.error(
+            request,
+            _("The qualification was not saved: %(errors)s")
+            % {"errors": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+        )
+    return redirect("accounts:staff-detail", user_id=member.pk)
+
+
+@login_required
+def qualification_scan(request: HttpRequest, qualification_id: int) -> HttpResponse:
+    organisation = require_org_admin(request.user, request)  # type: ignore[arg-type]
+    qualification = Qualification.objects.filter(
+        pk=qualification_id, user__organisation=organisation
+    ).first()
+    if qualification is None or not qualification.scan:
+        deny(
+            request.user,
+            action="qualification.scan",
+            object_type="accounts.qualification",
+            object_id=qualification_id,
+            request=request,
+        )
+    assert qualification is not None
+    return FileResponse(
+        qualification.scan.open("rb"),
+        as_attachment=True,
+        filename=qualification.scan.name.rsplit("/", 1)[-1],
+    )
+
+
+@login_required
+@require_POST
+def membership_add(request: HttpRequest, user_id: int) -> HttpResponse:
+    member = get_member_for_admin(request.user, user_id, request)  # type: ignore[arg-type]
+    form = MembershipForm(request.POST, organisation_projects=_org_projects(request.user))  # type: ignore[arg-type]
+    if form.is_valid():
+        try:
+            actions.membership_set(
+                project=form.cleaned_data["project"],
+                user=member,
+                role=form.cleaned_data["role"],
+                acting_user=request.user,
+                request=request,
+            )  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Role saved."))
+    return redirect("accounts:staff-detail", user_id=member.pk)
+
+
+@login_required
+@require_POST
+def membership_end(request: HttpRequest, user_id: int, membership_id: int) -> HttpResponse:
+    member = get_member_for_admin(request.user, user_id, request)  # type: ignore[arg-type]
+    membership = member.memberships.filter(pk=membership_id).select_related("project").first()
+    if membership is not None:
+        actions.membership_end(membership=membership, acting_user=request.user, request=request)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            _("%(name)s no longer works on %(project)s.")
+            % {"name": member.display_name, "project": membership.project.name},
+        )
+    return HttpResponseRedirect(reverse("accounts:staff-detail", args=[member.pk]))

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from anxin.accounts.access import (
+    ARCHIVE_READ_ROLES,
+    ARCHIVE_WRITE_ROLES,
+    project_ids_for_user,
+    projects_for_user,
+)
+from anxin.clients import actions
+from anxin.clients.access import clients_visible_to, get_client_for_user, get_family_member_for_user
+from anxin.clients.forms import (
+    ClientFilterForm,
+    ClientRegisterForm,
+    ClientUpdateForm,
+    FamilyMemberForm,
+)
+from anxin.clients.history import history_entries
+from anxin.clients.models import Client
+from anxin.clients.selectors import ClientFilters, client_archive, search_clients
+from anxin.core import idcard
+from anxin.core.models import Division
+
+PAGE_SIZE = 25
+
+
+@login_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    projects = projects_for_user(request.user, ARCHIVE_READ_ROLES)  # type: ignore[arg-type]
+    form = ClientFilterForm(request.GET or None, projects=projects)
+    filters = ClientFilters()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        filters = ClientFilters(
+            q=d.get("q") or "",
+            project=d["project"].pk if d.get("project") else None,
+            street=d["street"].pk if d.get("street") else "",
+            priority_group=d.get("priority_group") or "",
+            status=d.get("status") or "",
+        )
+    clients = search_clients(clients_visible_to(request.user), filters)  # type: ignore[arg-type]
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "can_register": projects_for_user(request.user, ARCHIVE_WRITE_ROLES).exists(),  # type: ignore[arg-type]
+    }
+    template = "clients/_results.html" if request.htmx else "clients/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@login_required
+def client_register(request: HttpRequest) -> HttpResponse:
+    projects = projects_for_user(request.user, ARCHIVE_WRITE_ROLES)  # type: ignore[arg-type]
+    initial = {}
+    if projects.count() == 1:
+        initial["project"] = projects.first()
+    elif request.GET.get("project"):
+        initial["project"] = request.GET["project"]
+    form = ClientRegisterForm(request.POST or None, projects=projects, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = actions.client_register(
+                project=form.cleaned_data["project"],
+                data=form.to_input(),
+                waiting=form.cleaned_data.get("waiting", False),
+                acting_user=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is registered in %(project)s.")
+                % {"name": case.client.name, "project": case.project.name},
+            )
+            return redirect("clients:detail", client_id=case.client_id)
+    return render(
+        request, "clients/register.html", {"form": form, "no_projects": not projects.exists()}
+    )
+
+
+@login_required
+def check_id(request: HttpRequest) -> HttpResponse:
+    """Live feedback on the ID number while it is typed (no data is looked up)."""
+    raw = request.GET.get("id_number", "")
+    info = idcard.parse(raw) if raw.strip() else None
+    return render(request, "clients/_id_check.html", {"info": info})
+
+
+@login_required
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_user(request.user, client_id, request=request)  # type: ignore[arg-type]
+    project_ids = project_ids_for_user(request.user, ARCHIVE_READ_ROLES)  # type: ignore[arg-type]
+    archive = client_archive(client, project_ids=project_ids)
+    codes = {r.street_id for r in archive["history"]} | {
+        r.household_district_id for r in archive["history"]
+    }
+    names = dict(
+        Division.objects.filter(code__in=[c for c in codes if c]).values_list("code", "name")
+    )
+    lookups = {
+        "street": names,
+        "street_id": names,
+        "household_district": names,
+        "household_district_id": names,
+    }
+    context = {
+        "client": client,
+        "family": archive["family"],
+        "cases": archive["cases"],
+        "history": history_entries(archive["history"], Client, lookups),
+        "can_write": clients_visible_to(request.user, write=True).filter(pk=client.pk).exists(),  # type: ignore[arg-type]
+        "family_form": FamilyMemberForm(),
+    }
+    return render(request, "clients/detail.html", context)
+
+
+@login_required
+def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_user(request.user, client_id, write=True, request=request)  # type: ignore[arg-type]
+    projects = projects_for_user(request.user, ARCHIVE_WRITE_ROLES)  # type: ignore[arg-type]
+    form = ClientUpdateForm(
+        request.POST or None, projects=projects, initial=ClientUpdateForm.initial_from(client)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.client_update(
+                client=client,
+                changes=form.changes(),
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+                request=request,
+            )  # type: ignore[arg-type]
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request, _("The archive is updated; the previous version is kept in its history.")
+            )
+            return redirect("clients:detail", client_id=client.pk)
+    return render(request, "clients/edit.html", {"form": form, "client": client})
+
+
+@login_required
+@require_POST
+def family_add(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_user(request.user, client_id, write=True, request=request)  # type: ignore[arg-type]
+    form = FamilyMemberForm(request.POST)
+    if form.is_valid():
+        actions.family_member_add(
+            client=client, member=form.to_input(), acting_user=request.user, request=request
+        )  # type: ignore[arg-type]
+        messages.success(request, _("Family member added."))
+    else:
+        messages.error(
+            request,
+            _("Not saved: %(errors)s")
+            % {"errors": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+        )
+    return redirect("clients:detail", client_id=client.pk)
+
+
+@login_required
+@require_POST
+def family_deactivate(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = get_family_member_for_user(request.user, member_id, request=request)  # type: ignore[arg-type]
+    reason = request.POST.get("reason", "").strip() or _("No longer a contact")
+    actions.family_member_deactivate(
+        member=member, reason=reason, acting_user=request.user, request=request
+    )  # type: ignore[arg-type]
+    messages.success(
+        request,
+        _("%(name)s is marked as no longer active; the record is kept.") % {"name": member.name},
+    )
+    return redirect("clients:detail", client_id=member.client_id)
