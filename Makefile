@@ -74,11 +74,12 @@ ifeq ($(CI),true)
 	$(MAKE) test-postgres test-browser
 endif
 
-test-postgres: install
+test-postgres: install  ## the suite on PostgreSQL at ANXIN_TEST_DATABASE_URL (.ci/run starts one)
 	DATABASE_URL=$${ANXIN_TEST_DATABASE_URL:?set ANXIN_TEST_DATABASE_URL} $(PY) -m pytest -m "not browser" -p no:cacheprovider
 
-test-browser: install
-	$(PY) -m pytest -m browser
+test-browser: install  ## Playwright tests in Debian's Chromium; screenshots of failures go to test-results/
+	rm -rf test-results
+	$(PY) -m pytest -m browser -p no:cacheprovider
 
 bench: install
 	$(PY) -m anxin.core.bench

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
@@ -68,13 +68,14 @@ def project_ids_for_user(user: User, roles: frozenset[str]) -> QuerySet[Membersh
 
 
 def projects_for_user(user: User, roles: frozenset[str] = AGGREGATE_ROLES) -> QuerySet[Project]:
+    """Projects ``user`` works on in one of ``roles``. At the aggregate level an organisation
+    admin also sees every project of their organisation (no archive: that needs a membership)."""
     if not user.is_authenticated:
         return Project.objects.none()
-    return (
-        Project.objects.filter(pk__in=project_ids_for_user(user, roles))
-        .select_related("organisation", "district")
-        .order_by("name")
-    )
+    visible = Q(pk__in=project_ids_for_user(user, roles))
+    if roles == AGGREGATE_ROLES and user.is_org_admin and user.organisation_id:
+        visible |= Q(organisation_id=user.organisation_id)
+    return Project.objects.filter(visible).select_related("organisation", "district").order_by("name")
 
 
 def role_in_project(user: User, project: Project) -> str | None:

@@ -32,6 +32,26 @@ CHANGE = AuditEvent.Kind.CHANGE
 
 
 @transaction.atomic
+def organisation_create(
+    *, name: str, short_name: str = "", credit_code: str = "", acting_user: User | None
+) -> Organisation:
+    if Organisation.objects.filter(name=name).exists():
+        raise ValidationError(_("An organisation named %(name)s exists already.") % {"name": name})
+    organisation = Organisation.objects.create(
+        name=name, short_name=short_name, credit_code=credit_code, created_by=acting_user
+    )
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="organisation.create",
+        obj=organisation,
+        organisation_id=organisation.pk,
+        detail={"name": name},
+    )
+    return organisation
+
+
+@transaction.atomic
 def project_create(
     *,
     organisation: Organisation,
@@ -131,6 +151,36 @@ def staff_create(
         request=request,
         organisation_id=organisation.pk,
         detail={"username": username},
+    )
+    return user
+
+
+@transaction.atomic
+def outside_user_create(
+    *,
+    username: str,
+    full_name: str,
+    employer: str,
+    password: str,
+    on_behalf_of: Organisation,
+    acting_user: User | None,
+    request: Any = None,
+) -> User:
+    """A person outside the organisation, such as purchaser staff: no organisation, part of no
+    team; what they see comes only from a purchaser-viewer membership."""
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("The user name %(name)s is taken.") % {"name": username})
+    user = User(username=username, full_name=full_name, employer=employer, full_time=False)
+    user.set_password(password)
+    user.save()
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="user.create",
+        obj=user,
+        request=request,
+        organisation_id=on_behalf_of.pk,
+        detail={"username": username, "employer": employer},
     )
     return user
 

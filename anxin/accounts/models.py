@@ -167,9 +167,9 @@ class Qualification(TrackedModel):
         OTHER = "other", _("Other")
 
     class Level(models.IntegerChoices):
-        JUNIOR = 1, _("Junior (助理社工师 / 三级 / 护士 / 治疗士)")
-        INTERMEDIATE = 2, _("Intermediate (社工师 / 二级 / 护师 / 治疗师)")
-        SENIOR = 3, _("Senior (高级社工师 / 一级 / 主管及以上)")
+        JUNIOR = 1, _("Junior (assistant social worker, level 3, nurse, therapist assistant)")
+        INTERMEDIATE = 2, _("Intermediate (social worker, level 2, senior nurse, therapist)")
+        SENIOR = 3, _("Senior (senior social worker, level 1, charge nurse or above)")
 
     user = models.ForeignKey(
         User, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="qualifications"

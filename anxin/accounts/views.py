@@ -60,10 +60,7 @@ def _org_projects(user: User):
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    projects = projects_for_user(request.user)  # type: ignore[arg-type]
-    if request.user.is_org_admin:  # type: ignore[union-attr]
-        projects = (projects | _org_projects(request.user)).distinct()  # type: ignore[arg-type]
-    projects = projects.annotate(
+    projects = projects_for_user(request.user).annotate(  # type: ignore[arg-type]
         open_cases=Count("cases", filter=Q(cases__status=Case.Status.OPEN)),
         waiting_cases=Count("cases", filter=Q(cases__status=Case.Status.WAITING)),
     ).order_by("name")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from anxin.accounts.models import Project, User
 from anxin.audit.actions import record
@@ -84,7 +85,9 @@ def validate_intake(project: Project, data: ClientInput) -> list[str]:
     return problems
 
 
-def _apply(client: Client, data: ClientInput) -> None:
+def _apply(client: Client, data: ClientInput, *, only_filled: bool = False) -> None:
+    """Copy the intake onto the archive. For a returning person (``only_filled``) a blank in the
+    new intake keeps what the archive already holds."""
     info = data.id_info
     client.name = data.name.strip()
     client.name_pinyin = pinyin_full(client.name)
@@ -101,11 +104,13 @@ def _apply(client: Client, data: ClientInput) -> None:
         value = getattr(data, name)
         if name == "priority_groups":
             value = Client.pack_priority_groups(value)
+        if only_filled and value in ("", None):
+            continue
         setattr(client, name, value)
 
 
 def _add_family(client: Client, members: list[FamilyInput], acting_user: User | None) -> None:
-    FamilyMember.objects.bulk_create(
+    bulk_create_with_history(
         [
             FamilyMember(
                 client=client,
@@ -120,7 +125,9 @@ def _add_family(client: Client, members: list[FamilyInput], acting_user: User | 
             )
             for m in members
             if m.name.strip()
-        ]
+        ],
+        FamilyMember,
+        default_user=acting_user,
     )
 
 
@@ -147,13 +154,18 @@ def client_register(
     created = client is None
     if client is None:
         client = Client(organisation_id=project.organisation_id, created_by=acting_user)
-    _apply(client, data)
-    client.status = Client.Status.WAITING if waiting else Client.Status.ACTIVE
+    _apply(client, data, only_filled=not created)
+    if created or not waiting:  # a waiting-list entry here does not pause service elsewhere
+        client.status = Client.Status.WAITING if waiting else Client.Status.ACTIVE
     client.updated_by = acting_user
     client._change_reason = _("Intake into %(project)s") % {"project": project.name}  # type: ignore[attr-defined]
     client.save()
-    if data.family:
-        _add_family(client, data.family, acting_user)
+    family = data.family
+    if not created:  # a returning person: keep the family already on file, add only new people
+        known = set(client.family_members.values_list("name", "relation"))
+        family = [m for m in family if (m.name.strip(), m.relation) not in known]
+    if family:
+        _add_family(client, family, acting_user)
     case = Case.objects.create(
         project=project,
         client=client,

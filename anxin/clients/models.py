@@ -15,23 +15,23 @@ from anxin.core.models import Division, TrackedModel, history_user
 class PriorityGroup(models.TextChoices):
     """LW §3 priority groups: assistance categories and civil-affairs rehab groups."""
 
-    TEKUN = "tekun", _("特困 (extreme poverty)")
-    DIBAO = "dibao", _("低保 (minimum living allowance)")
-    DIBAO_EDGE = "dibao_edge", _("低保边缘 (near minimum allowance)")
-    EXPENDITURE = "expenditure", _("支出型困难家庭 (expenditure-type hardship)")
-    GUGUA = "gugua", _("孤寡 (no family)")
-    ALONE = "alone", _("独居 (living alone)")
-    LEFT_BEHIND = "left_behind", _("留守 (left behind)")
-    EMPTY_NEST = "empty_nest", _("空巢老人 (empty-nest elderly)")
-    CHILD_IN_DIFFICULTY = "child_in_difficulty", _("困境儿童 (child in difficulty)")
+    TEKUN = "tekun", _("Extreme poverty")
+    DIBAO = "dibao", _("Minimum living allowance")
+    DIBAO_EDGE = "dibao_edge", _("Near minimum allowance")
+    EXPENDITURE = "expenditure", _("Expenditure-type hardship")
+    GUGUA = "gugua", _("Elderly without family")
+    ALONE = "alone", _("Living alone")
+    LEFT_BEHIND = "left_behind", _("Left behind")
+    EMPTY_NEST = "empty_nest", _("Empty-nest elderly")
+    CHILD_IN_DIFFICULTY = "child_in_difficulty", _("Child in difficulty")
 
 
 class DisabilityLevel(models.TextChoices):
     NONE = "", _("No certificate")
-    LEVEL_1 = "1", _("Level 1 (一级)")
-    LEVEL_2 = "2", _("Level 2 (二级)")
-    LEVEL_3 = "3", _("Level 3 (三级)")
-    LEVEL_4 = "4", _("Level 4 (四级)")
+    LEVEL_1 = "1", _("Level 1")
+    LEVEL_2 = "2", _("Level 2")
+    LEVEL_3 = "3", _("Level 3")
+    LEVEL_4 = "4", _("Level 4")
 
 
 class Client(TrackedModel):

@@ -40,9 +40,9 @@ class Division(models.Model):
 
     class Kind(models.TextChoices):
         DISTRICT = "district", _("District")
-        SUBDISTRICT = "subdistrict", _("Subdistrict (街道)")
-        TOWN = "town", _("Town (镇)")
-        TOWNSHIP = "township", _("Township (乡)")
+        SUBDISTRICT = "subdistrict", _("Subdistrict")
+        TOWN = "town", _("Town")
+        TOWNSHIP = "township", _("Township")
         ZONE = "zone", _("Development zone")
 
     code = models.CharField(_("code"), max_length=12, primary_key=True)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+NAMES = {"pdf": "PDF", "image": "PNG / JPEG", "xlsx": "Excel (.xlsx)"}
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "pdf": (b"%PDF-",),
     "image": (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"),
@@ -25,4 +26,7 @@ def check_upload(upload: UploadedFile, *, kinds: tuple[str, ...]) -> None:
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(sig) for kind in kinds for sig in SIGNATURES[kind]):
-        raise ValidationError(_("This type of file is not accepted here (PDF, PNG or JPEG only)."))
+        raise ValidationError(
+            _("This type of file is not accepted here; accepted: %(kinds)s.")
+            % {"kinds": ", ".join(NAMES[k] for k in kinds)}
+        )

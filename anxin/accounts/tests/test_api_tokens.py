@@ -138,7 +138,7 @@ def test_create_token_for_unknown_user_fails_clearly(world: World) -> None:
         ("purchaser", ["lw"]),
         ("other_worker", ["cc"]),
         ("outsider", ["other"]),
-        ("admin", []),
+        ("admin", ["cc", "lw"]),
     ],
 )
 def test_projects_are_scoped(

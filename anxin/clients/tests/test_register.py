@@ -270,3 +270,20 @@ def test_live_id_check_partial(world, login):
     assert "Male" in ok.content.decode()
     bad = http.get(reverse("clients:check-id"), {"id_number": "123"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "18 characters" in bad.content.decode()
+
+
+def test_a_returning_person_keeps_one_archive_and_family_is_not_doubled(world):
+    from anxin.accounts.actions import project_create
+
+    case = register(world)
+    case.status = Case.Status.CLOSED
+    case.save(update_fields=["status"])
+    later = project_create(
+        organisation=world.org, code="lw-next", name="下一期项目", purchaser="区民政局", template="liwan-rehab",
+        period_start=world.liwan.period_start, period_end=world.liwan.period_end, district=world.liwan.district,
+        budget_ceiling=world.liwan.budget_ceiling, client_target=10, acting_user=world.admin,
+    )
+    again = client_register(project=later, data=liwan_input(world), acting_user=world.worker)
+    assert again.client == case.client
+    assert again.client.family_members.count() == 1
+    assert Client.objects.count() == 1
