@@ -75,7 +75,9 @@ def projects_for_user(user: User, roles: frozenset[str] = AGGREGATE_ROLES) -> Qu
     visible = Q(pk__in=project_ids_for_user(user, roles))
     if roles == AGGREGATE_ROLES and user.is_org_admin and user.organisation_id:
         visible |= Q(organisation_id=user.organisation_id)
-    return Project.objects.filter(visible).select_related("organisation", "district").order_by("name")
+    return (
+        Project.objects.filter(visible).select_related("organisation", "district").order_by("name")
+    )
 
 
 def role_in_project(user: User, project: Project) -> str | None:

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,6 +31,7 @@ from anxin.accounts.forms import (
 from anxin.accounts.models import Membership, Project, Qualification, User
 from anxin.accounts.selectors import project_memberships, team_status
 from anxin.cases.models import Case
+from anxin.core.requests import AuthedHttpRequest
 
 
 class LoginView(auth_views.LoginView):
@@ -38,14 +41,14 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LockoutAuthenticationForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         actions.login_attempt_record(
             username=user.username, success=True, user=user, request=self.request
         )
         return super().form_valid(form)
 
-    def form_invalid(self, form: LockoutAuthenticationForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         username = self.request.POST.get("username", "")
         if username and not form.has_error("__all__", "locked"):
             actions.login_attempt_record(
@@ -55,21 +58,25 @@ class LoginView(auth_views.LoginView):
 
 
 def _org_projects(user: User):
-    return Project.objects.filter(organisation_id=user.organisation_id).select_related("district")
+    return Project.objects.filter(organisation=user.organisation).select_related("district")
 
 
 @login_required
-def project_list(request: HttpRequest) -> HttpResponse:
-    projects = projects_for_user(request.user).annotate(  # type: ignore[arg-type]
-        open_cases=Count("cases", filter=Q(cases__status=Case.Status.OPEN)),
-        waiting_cases=Count("cases", filter=Q(cases__status=Case.Status.WAITING)),
-    ).order_by("name")
+def project_list(request: AuthedHttpRequest) -> HttpResponse:
+    projects = (
+        projects_for_user(request.user)
+        .annotate(
+            open_cases=Count("cases", filter=Q(cases__status=Case.Status.OPEN)),
+            waiting_cases=Count("cases", filter=Q(cases__status=Case.Status.WAITING)),
+        )
+        .order_by("name")
+    )
     return render(request, "accounts/project_list.html", {"projects": projects})
 
 
 @login_required
-def project_create(request: HttpRequest) -> HttpResponse:
-    organisation = require_org_admin(request.user, request)  # type: ignore[arg-type]
+def project_create(request: AuthedHttpRequest) -> HttpResponse:
+    organisation = require_org_admin(request.user, request)
     template = request.GET.get("template", Project.Template.LIWAN_REHAB)
     if template not in Project.Template.values:
         template = Project.Template.LIWAN_REHAB
@@ -80,7 +87,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 organisation=organisation,
                 acting_user=request.user,
                 request=request,
-                **form.cleaned_data,  # type: ignore[arg-type]
+                **form.cleaned_data,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -93,8 +100,8 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def project_detail(request: HttpRequest, code: str) -> HttpResponse:
-    project = get_project_for_user(request.user, code, request=request)  # type: ignore[arg-type]
+def project_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
+    project = get_project_for_user(request.user, code, request=request)
     counts = Case.objects.filter(project=project).aggregate(
         open=Count("id", filter=Q(status=Case.Status.OPEN)),
         waiting=Count("id", filter=Q(status=Case.Status.WAITING)),
@@ -109,14 +116,14 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         "team": team_status(project),
         "memberships": project_memberships(project),
         "is_admin": request.user.is_org_admin
-        and request.user.organisation_id == project.organisation_id,  # type: ignore[union-attr]
+        and request.user.organisation_id == project.organisation_id,
     }
     return render(request, "accounts/project_detail.html", context)
 
 
 @login_required
-def staff_list(request: HttpRequest) -> HttpResponse:
-    organisation = require_org_admin(request.user, request)  # type: ignore[arg-type]
+def staff_list(request: AuthedHttpRequest) -> HttpResponse:
+    organisation = require_org_admin(request.user, request)
     staff = (
         User.objects.filter(organisation=organisation)
         .prefetch_related(
@@ -134,9 +141,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def staff_create(request: HttpRequest) -> HttpResponse:
-    organisation = require_org_admin(request.user, request)  # type: ignore[arg-type]
-    form = StaffForm(request.POST or None, organisation_projects=_org_projects(request.user))  # type: ignore[arg-type]
+def staff_create(request: AuthedHttpRequest) -> HttpResponse:
+    organisation = require_org_admin(request.user, request)
+    form = StaffForm(request.POST or None, organisation_projects=_org_projects(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -147,7 +154,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                 password=data["password"],
                 full_time=data["full_time"],
                 years_experience=data["years_experience"],
-                acting_user=request.user,  # type: ignore[arg-type]
+                acting_user=request.user,
                 request=request,
             )
             if data.get("project"):
@@ -157,7 +164,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                     role=data["role"],
                     acting_user=request.user,
                     request=request,
-                )  # type: ignore[arg-type]
+                )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -170,8 +177,8 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def staff_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    member = get_member_for_admin(request.user, user_id, request)  # type: ignore[arg-type]
+def staff_detail(request: AuthedHttpRequest, user_id: int) -> HttpResponse:
+    member = get_member_for_admin(request.user, user_id, request)
     context = {
         "member": member,
         "memberships": member.memberships.select_related("project").order_by(
@@ -179,21 +186,21 @@ def staff_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         ),
         "qualifications": member.qualifications.all(),
         "qualification_form": QualificationForm(),
-        "membership_form": MembershipForm(organisation_projects=_org_projects(request.user)),  # type: ignore[arg-type]
+        "membership_form": MembershipForm(organisation_projects=_org_projects(request.user)),
     }
     return render(request, "accounts/staff_detail.html", context)
 
 
 @login_required
 @require_POST
-def qualification_add(request: HttpRequest, user_id: int) -> HttpResponse:
-    member = get_member_for_admin(request.user, user_id, request)  # type: ignore[arg-type]
+def qualification_add(request: AuthedHttpRequest, user_id: int) -> HttpResponse:
+    member = get_member_for_admin(request.user, user_id, request)
     form = QualificationForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             actions.qualification_add(
                 user=member, acting_user=request.user, request=request, **form.cleaned_data
-            )  # type: ignore[arg-type]
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -208,8 +215,8 @@ def qualification_add(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
-def qualification_scan(request: HttpRequest, qualification_id: int) -> HttpResponse:
-    organisation = require_org_admin(request.user, request)  # type: ignore[arg-type]
+def qualification_scan(request: AuthedHttpRequest, qualification_id: int) -> HttpResponseBase:
+    organisation = require_org_admin(request.user, request)
     qualification = Qualification.objects.filter(
         pk=qualification_id, user__organisation=organisation
     ).first()
@@ -231,9 +238,9 @@ def qualification_scan(request: HttpRequest, qualification_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def membership_add(request: HttpRequest, user_id: int) -> HttpResponse:
-    member = get_member_for_admin(request.user, user_id, request)  # type: ignore[arg-type]
-    form = MembershipForm(request.POST, organisation_projects=_org_projects(request.user))  # type: ignore[arg-type]
+def membership_add(request: AuthedHttpRequest, user_id: int) -> HttpResponse:
+    member = get_member_for_admin(request.user, user_id, request)
+    form = MembershipForm(request.POST, organisation_projects=_org_projects(request.user))
     if form.is_valid():
         try:
             actions.membership_set(
@@ -242,7 +249,7 @@ def membership_add(request: HttpRequest, user_id: int) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 acting_user=request.user,
                 request=request,
-            )  # type: ignore[arg-type]
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -252,11 +259,11 @@ def membership_add(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def membership_end(request: HttpRequest, user_id: int, membership_id: int) -> HttpResponse:
-    member = get_member_for_admin(request.user, user_id, request)  # type: ignore[arg-type]
+def membership_end(request: AuthedHttpRequest, user_id: int, membership_id: int) -> HttpResponse:
+    member = get_member_for_admin(request.user, user_id, request)
     membership = member.memberships.filter(pk=membership_id).select_related("project").first()
     if membership is not None:
-        actions.membership_end(membership=membership, acting_user=request.user, request=request)  # type: ignore[arg-type]
+        actions.membership_end(membership=membership, acting_user=request.user, request=request)
         messages.success(
             request,
             _("%(name)s no longer works on %(project)s.")

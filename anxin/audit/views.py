@@ -2,17 +2,18 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from anxin.accounts.access import require_org_admin
 from anxin.audit.models import AuditEvent
 from anxin.audit.selectors import events_for_organisation
+from anxin.core.requests import AuthedHttpRequest
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
-    organisation = require_org_admin(request.user, request)  # type: ignore[arg-type]
+def audit_log(request: AuthedHttpRequest) -> HttpResponse:
+    organisation = require_org_admin(request.user, request)
     kind = request.GET.get("kind", "")
     if kind not in AuditEvent.Kind.values:
         kind = ""

@@ -168,22 +168,27 @@ class ClientRegisterForm(ClientFieldsForm):
                     phone=d.get("family_phone") or "",
                 )
             )
-        fields = {
-            k: d.get(k) for k in ClientInput.__dataclass_fields__ if k not in ("family",) and k in d
-        }
-        for key in (
-            "address",
-            "phone",
-            "household_address",
-            "diagnosis",
-            "treating_hospital",
-            "medication",
-            "hospitalisation_history",
-            "disability_level",
-            "notes",
-        ):
-            fields[key] = fields.get(key) or ""
-        return ClientInput(**fields, family=family)
+        return ClientInput(
+            name=d["name"],
+            id_number=d["id_number"],
+            street=d["street"],
+            household_district=d.get("household_district"),
+            household_address=d.get("household_address") or "",
+            address=d.get("address") or "",
+            phone=d.get("phone") or "",
+            diagnosis=d.get("diagnosis") or "",
+            treating_hospital=d.get("treating_hospital") or "",
+            medication=d.get("medication") or "",
+            hospitalisation_history=d.get("hospitalisation_history") or "",
+            disability_level=d.get("disability_level") or "",
+            disability_cert_issued_on=d.get("disability_cert_issued_on"),
+            priority_groups=list(d.get("priority_groups") or []),
+            condition_stable=bool(d.get("condition_stable")),
+            violence_tendency=bool(d.get("violence_tendency")),
+            discharge_allows_community_rehab=bool(d.get("discharge_allows_community_rehab")),
+            notes=d.get("notes") or "",
+            family=family,
+        )
 
 
 class ClientUpdateForm(ClientFieldsForm):
@@ -225,7 +230,14 @@ class FamilyMemberForm(StyledForm):
     lives_with_client = forms.BooleanField(label=_("Lives with the client"), required=False)
 
     def to_input(self) -> FamilyInput:
-        return FamilyInput(**{k: v if v is not None else "" for k, v in self.cleaned_data.items()})
+        d = self.cleaned_data
+        return FamilyInput(
+            name=d["name"],
+            relation=d["relation"],
+            phone=d.get("phone") or "",
+            is_guardian=bool(d.get("is_guardian")),
+            lives_with_client=bool(d.get("lives_with_client")),
+        )
 
 
 class ClientFilterForm(StyledForm):

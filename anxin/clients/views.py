@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,13 +28,14 @@ from anxin.clients.models import Client
 from anxin.clients.selectors import ClientFilters, client_archive, search_clients
 from anxin.core import idcard
 from anxin.core.models import Division
+from anxin.core.requests import AuthedHttpRequest
 
 PAGE_SIZE = 25
 
 
 @login_required
-def client_list(request: HttpRequest) -> HttpResponse:
-    projects = projects_for_user(request.user, ARCHIVE_READ_ROLES)  # type: ignore[arg-type]
+def client_list(request: AuthedHttpRequest) -> HttpResponse:
+    projects = projects_for_user(request.user, ARCHIVE_READ_ROLES)
     form = ClientFilterForm(request.GET or None, projects=projects)
     filters = ClientFilters()
     if form.is_bound and form.is_valid():
@@ -46,7 +47,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             priority_group=d.get("priority_group") or "",
             status=d.get("status") or "",
         )
-    clients = search_clients(clients_visible_to(request.user), filters)  # type: ignore[arg-type]
+    clients = search_clients(clients_visible_to(request.user), filters)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -54,16 +55,16 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "can_register": projects_for_user(request.user, ARCHIVE_WRITE_ROLES).exists(),  # type: ignore[arg-type]
+        "can_register": projects_for_user(request.user, ARCHIVE_WRITE_ROLES).exists(),
     }
-    template = "clients/_results.html" if request.htmx else "clients/list.html"  # type: ignore[attr-defined]
+    template = "clients/_results.html" if request.htmx else "clients/list.html"
     return render(request, template, context)
 
 
 @login_required
-def client_register(request: HttpRequest) -> HttpResponse:
-    projects = projects_for_user(request.user, ARCHIVE_WRITE_ROLES)  # type: ignore[arg-type]
-    initial = {}
+def client_register(request: AuthedHttpRequest) -> HttpResponse:
+    projects = projects_for_user(request.user, ARCHIVE_WRITE_ROLES)
+    initial: dict[str, object] = {}
     if projects.count() == 1:
         initial["project"] = projects.first()
     elif request.GET.get("project"):
@@ -75,7 +76,7 @@ def client_register(request: HttpRequest) -> HttpResponse:
                 project=form.cleaned_data["project"],
                 data=form.to_input(),
                 waiting=form.cleaned_data.get("waiting", False),
-                acting_user=request.user,  # type: ignore[arg-type]
+                acting_user=request.user,
                 request=request,
             )
         except ValidationError as exc:
@@ -94,7 +95,7 @@ def client_register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def check_id(request: HttpRequest) -> HttpResponse:
+def check_id(request: AuthedHttpRequest) -> HttpResponse:
     """Live feedback on the ID number while it is typed (no data is looked up)."""
     raw = request.GET.get("id_number", "")
     info = idcard.parse(raw) if raw.strip() else None
@@ -102,9 +103,9 @@ def check_id(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = get_client_for_user(request.user, client_id, request=request)  # type: ignore[arg-type]
-    project_ids = project_ids_for_user(request.user, ARCHIVE_READ_ROLES)  # type: ignore[arg-type]
+def client_detail(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_user(request.user, client_id, request=request)
+    project_ids = project_ids_for_user(request.user, ARCHIVE_READ_ROLES)
     archive = client_archive(client, project_ids=project_ids)
     codes = {r.street_id for r in archive["history"]} | {
         r.household_district_id for r in archive["history"]
@@ -123,16 +124,16 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "family": archive["family"],
         "cases": archive["cases"],
         "history": history_entries(archive["history"], Client, lookups),
-        "can_write": clients_visible_to(request.user, write=True).filter(pk=client.pk).exists(),  # type: ignore[arg-type]
+        "can_write": clients_visible_to(request.user, write=True).filter(pk=client.pk).exists(),
         "family_form": FamilyMemberForm(),
     }
     return render(request, "clients/detail.html", context)
 
 
 @login_required
-def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = get_client_for_user(request.user, client_id, write=True, request=request)  # type: ignore[arg-type]
-    projects = projects_for_user(request.user, ARCHIVE_WRITE_ROLES)  # type: ignore[arg-type]
+def client_edit(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_user(request.user, client_id, write=True, request=request)
+    projects = projects_for_user(request.user, ARCHIVE_WRITE_ROLES)
     form = ClientUpdateForm(
         request.POST or None, projects=projects, initial=ClientUpdateForm.initial_from(client)
     )
@@ -144,7 +145,7 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 acting_user=request.user,
                 request=request,
-            )  # type: ignore[arg-type]
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -158,13 +159,13 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def family_add(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = get_client_for_user(request.user, client_id, write=True, request=request)  # type: ignore[arg-type]
+def family_add(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_user(request.user, client_id, write=True, request=request)
     form = FamilyMemberForm(request.POST)
     if form.is_valid():
         actions.family_member_add(
             client=client, member=form.to_input(), acting_user=request.user, request=request
-        )  # type: ignore[arg-type]
+        )
         messages.success(request, _("Family member added."))
     else:
         messages.error(
@@ -177,12 +178,12 @@ def family_add(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def family_deactivate(request: HttpRequest, member_id: int) -> HttpResponse:
-    member = get_family_member_for_user(request.user, member_id, request=request)  # type: ignore[arg-type]
+def family_deactivate(request: AuthedHttpRequest, member_id: int) -> HttpResponse:
+    member = get_family_member_for_user(request.user, member_id, request=request)
     reason = request.POST.get("reason", "").strip() or _("No longer a contact")
     actions.family_member_deactivate(
         member=member, reason=reason, acting_user=request.user, request=request
-    )  # type: ignore[arg-type]
+    )
     messages.success(
         request,
         _("%(name)s is marked as no longer active; the record is kept.") % {"name": member.name},

@@ -49,7 +49,9 @@ def localised(label: dict[str, str] | str) -> str:
     if isinstance(label, str):
         return label
     lang = (get_language() or "zh-hans").lower()
-    return label.get("en") if lang.startswith("en") and "en" in label else label.get("zh", "")
+    if lang.startswith("en") and "en" in label:
+        return label["en"]
+    return label.get("zh", "")
 
 
 def default_eligibility(code: str) -> dict[str, bool]:

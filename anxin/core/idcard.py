@@ -1,4 +1,4 @@
-"""Resident identity card numbers (GB 11643-1999): normalise, validate, derive sex and birth date."""
+"""Resident ID numbers (GB 11643-1999): normalise, validate, derive sex and birth date."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"

@@ -279,9 +279,17 @@ def test_a_returning_person_keeps_one_archive_and_family_is_not_doubled(world):
     case.status = Case.Status.CLOSED
     case.save(update_fields=["status"])
     later = project_create(
-        organisation=world.org, code="lw-next", name="下一期项目", purchaser="区民政局", template="liwan-rehab",
-        period_start=world.liwan.period_start, period_end=world.liwan.period_end, district=world.liwan.district,
-        budget_ceiling=world.liwan.budget_ceiling, client_target=10, acting_user=world.admin,
+        organisation=world.org,
+        code="lw-next",
+        name="下一期项目",
+        purchaser="区民政局",
+        template="liwan-rehab",
+        period_start=world.liwan.period_start,
+        period_end=world.liwan.period_end,
+        district=world.liwan.district,
+        budget_ceiling=world.liwan.budget_ceiling,
+        client_target=10,
+        acting_user=world.admin,
     )
     again = client_register(project=later, data=liwan_input(world), acting_user=world.worker)
     assert again.client == case.client

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         total = 0
         for model in apps.get_models():
-            names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+            names = [
+                f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)
+            ]
             if not names:
                 continue
             count = 0
