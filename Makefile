@@ -61,10 +61,10 @@ typecheck: install
 	$(VENV)/bin/mypy anxin config
 
 messages: install  ## refresh the translation catalogues after changing strings
-	cd anxin && ../$(ANXIN) makemessages -l zh_Hans -l en --no-obsolete --no-location
+	cd anxin && ../$(ANXIN) makemessages -l zh_Hans --no-obsolete --no-location -i "*/tests/*"
 	cd anxin && ../$(ANXIN) compilemessages -v 0
 
-test: install  ## the whole suite (with CI=true also PostgreSQL and Chromium)
+test: install keys  ## the whole suite (with CI=true also PostgreSQL and Chromium)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy anxin config

@@ -190,7 +190,12 @@ def membership_set(
     *, project: Project, user: User, role: str, acting_user: User | None, request: Any = None
 ) -> Membership:
     if role != Membership.Role.PURCHASER_VIEWER and user.organisation_id != project.organisation_id:
-        raise ValidationError(_("Only staff of the organisation can take a staff role."))
+        raise ValidationError(
+            _(
+                "Only the organisation's own staff can hold a project team role; people from "
+                "outside can only be purchaser viewers."
+            )
+        )
     membership, created = Membership.objects.get_or_create(
         project=project,
         user=user,

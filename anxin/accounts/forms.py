@@ -46,7 +46,7 @@ class ProjectForm(StyledForm):
     code = forms.SlugField(
         label=_("Code"), max_length=40, help_text=_("Letters, digits and dashes, e.g. liwan-2027.")
     )
-    name = forms.CharField(label=_("Name"), max_length=128)
+    name = forms.CharField(label=_("Project name"), max_length=128)
     template = forms.ChoiceField(label=_("Contract template"), choices=Project.Template.choices)
     purchaser = forms.CharField(label=_("Purchaser"), max_length=128)
     district = forms.ModelChoiceField(

@@ -14,7 +14,7 @@ from anxin.core.models import Division, TrackedModel
 class Organisation(TrackedModel):
     """A social-work organisation that runs contract projects (承接机构)."""
 
-    name = models.CharField(_("name"), max_length=128, unique=True)
+    name = models.CharField(_("organisation name"), max_length=128, unique=True)
     short_name = models.CharField(_("short name"), max_length=32, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
 
@@ -79,7 +79,7 @@ class Project(TrackedModel):
     code = models.SlugField(
         _("code"), max_length=40, unique=True, help_text=_("Short name used in commands and URLs.")
     )
-    name = models.CharField(_("name"), max_length=128)
+    name = models.CharField(_("project name"), max_length=128)
     purchaser = models.CharField(_("purchaser"), max_length=128)
     template = models.CharField(_("contract template"), max_length=32, choices=Template.choices)
     government_purchased = models.BooleanField(_("government-purchased"), default=True)
@@ -197,7 +197,7 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(_("name"), max_length=64, blank=True)
+    name = models.CharField(_("token name"), max_length=64, blank=True)
     prefix = models.CharField(_("prefix"), max_length=8)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -34,7 +34,11 @@ class ClientFieldsForm(StyledForm):
     """The archive fields shared by intake and later updates."""
 
     name = forms.CharField(label=_("Name"), max_length=64)
-    street = StreetChoiceField(label=_("Street of residence"), queryset=Division.objects.none())
+    street = StreetChoiceField(
+        label=_("Street of residence"),
+        queryset=Division.objects.none(),
+        empty_label=_("Choose a street"),
+    )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     phone = forms.RegexField(
         label=_("Phone"),
@@ -71,7 +75,7 @@ class ClientFieldsForm(StyledForm):
         label=_("Priority groups"),
         choices=PriorityGroup.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     condition_stable = forms.BooleanField(label=_("Condition stable"), required=False, initial=True)
     violence_tendency = forms.BooleanField(label=_("Tendency to cause incidents"), required=False)

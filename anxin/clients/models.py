@@ -105,7 +105,7 @@ class Client(TrackedModel):
         help_text=_("Stored as ,code,code, so that one group can be filtered on."),
     )
     condition_stable = models.BooleanField(_("condition stable"), default=True)
-    violence_tendency = models.BooleanField(_("tendency to violence"), default=False)
+    violence_tendency = models.BooleanField(_("tendency to cause incidents"), default=False)
     discharge_allows_community_rehab = models.BooleanField(
         _("discharge assessment allows community rehab"), default=True
     )

@@ -46,7 +46,7 @@ class Division(models.Model):
         ZONE = "zone", _("Development zone")
 
     code = models.CharField(_("code"), max_length=12, primary_key=True)
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(_("division name"), max_length=64)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
