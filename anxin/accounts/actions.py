@@ -318,3 +318,34 @@ def login_attempt_record(*, username: str, success: bool, user: User | None, req
         request=request,
         detail={"username": username[:150]},
     )
+
+
+@transaction.atomic
+def purchaser_viewer_add(
+    *,
+    project: Project,
+    username: str,
+    full_name: str,
+    employer: str,
+    password: str,
+    acting_user: User,
+    request: Any = None,
+) -> User:
+    """A login for the purchaser's staff on one project: aggregates only, never an archive."""
+    viewer = outside_user_create(
+        username=username,
+        full_name=full_name,
+        employer=employer,
+        password=password,
+        on_behalf_of=project.organisation,
+        acting_user=acting_user,
+        request=request,
+    )
+    membership_set(
+        project=project,
+        user=viewer,
+        role=Membership.Role.PURCHASER_VIEWER,
+        acting_user=acting_user,
+        request=request,
+    )
+    return viewer

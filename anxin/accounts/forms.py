@@ -112,6 +112,22 @@ class StaffForm(StyledForm):
         return data
 
 
+class PurchaserViewerForm(StyledForm):
+    """A login for the purchaser's staff: project figures only, no archive."""
+
+    username = forms.RegexField(
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Letters, digits and @ . + - _ only.")},
+    )
+    full_name = forms.CharField(label=_("Full name"), max_length=64)
+    employer = forms.CharField(label=_("Employer"), max_length=128)
+    password = forms.CharField(
+        label=_("Initial password"), widget=forms.PasswordInput, min_length=10
+    )
+
+
 class MembershipForm(StyledForm):
     project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/", views.project_list, name="projects"),
     path("projects/new/", views.project_create, name="project-create"),
     path("projects/<slug:code>/", views.project_detail, name="project"),
+    path("projects/<slug:code>/viewers/", views.purchaser_viewer_add, name="purchaser-viewer-add"),
     path("staff/", views.staff_list, name="staff"),
     path("staff/new/", views.staff_create, name="staff-create"),
     path("staff/<int:user_id>/", views.staff_detail, name="staff-detail"),

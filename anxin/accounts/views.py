@@ -25,6 +25,7 @@ from anxin.accounts.forms import (
     LockoutAuthenticationForm,
     MembershipForm,
     ProjectForm,
+    PurchaserViewerForm,
     QualificationForm,
     StaffForm,
 )
@@ -115,10 +116,38 @@ def project_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
         "street_total": street_total,
         "team": team_status(project),
         "memberships": project_memberships(project),
+        "viewer_form": PurchaserViewerForm(initial={"employer": project.purchaser}),
         "is_admin": request.user.is_org_admin
         and request.user.organisation_id == project.organisation_id,
     }
     return render(request, "accounts/project_detail.html", context)
+
+
+@login_required
+@require_POST
+def purchaser_viewer_add(request: AuthedHttpRequest, code: str) -> HttpResponse:
+    project = get_project_for_user(request.user, code, manage=True, request=request)
+    form = PurchaserViewerForm(request.POST)
+    if form.is_valid():
+        try:
+            viewer = actions.purchaser_viewer_add(
+                project=project, acting_user=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(name)s can now see the figures of %(project)s (no client archive).")
+                % {"name": viewer.display_name, "project": project.name},
+            )
+    else:
+        messages.error(
+            request,
+            _("Not saved: %(errors)s")
+            % {"errors": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+        )
+    return redirect("accounts:project", code=project.code)
 
 
 @login_required

@@ -176,3 +176,36 @@ def test_purchaser_sees_the_project_page_but_no_archive(world, login):
     http = login(world.purchaser)
     assert http.get(reverse("accounts:project", args=["lw"])).status_code == 200
     assert http.get(reverse("accounts:project", args=["cc"])).status_code == 404
+
+
+def test_admin_gives_the_purchaser_a_figures_only_login(world, login):
+    from anxin.core.testing import register
+
+    client_obj = register(world).client
+    http = login(world.admin)
+    response = http.post(
+        reverse("accounts:purchaser-viewer-add", args=["lw"]),
+        {
+            "username": "mzj",
+            "full_name": "民政局李科长",
+            "employer": "荔湾区民政局",
+            "password": "a-long-pass-123",
+        },
+    )
+    assert response.status_code == 302
+    viewer = User.objects.get(username="mzj")
+    assert viewer.organisation is None
+    assert Membership.objects.get(user=viewer).role == "purchaser_viewer"
+    viewer_http = http
+    viewer_http.force_login(viewer)
+    assert viewer_http.get(reverse("accounts:project", args=["lw"])).status_code == 200
+    assert viewer_http.get(reverse("clients:detail", args=[client_obj.pk])).status_code == 404
+
+
+def test_only_the_org_admin_adds_purchaser_logins(world, login):
+    response = login(world.lead).post(
+        reverse("accounts:purchaser-viewer-add", args=["lw"]),
+        {"username": "x1", "full_name": "x", "employer": "x", "password": "a-long-pass-123"},
+    )
+    assert response.status_code == 404
+    assert not User.objects.filter(username="x1").exists()
