@@ -349,3 +349,15 @@ def purchaser_viewer_add(
         request=request,
     )
     return viewer
+
+
+def password_changed_record(*, user: User, request: Any = None) -> None:
+    """The password itself is changed by Django's form; this leaves the trace."""
+    record(
+        actor=user,
+        kind=CHANGE,
+        action="user.password_change",
+        obj=user,
+        request=request,
+        organisation_id=user.organisation_id,
+    )

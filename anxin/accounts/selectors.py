@@ -28,6 +28,7 @@ class TeamRequirementStatus:
 def project_memberships(project: Project) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(project=project, active=True)
+        .exclude(role=Membership.Role.PURCHASER_VIEWER)
         .select_related("user")
         .prefetch_related(
             Prefetch("user__qualifications", queryset=Qualification.objects.order_by("cert_type"))

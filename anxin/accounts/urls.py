@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password"),
     path("projects/", views.project_list, name="projects"),
     path("projects/new/", views.project_create, name="project-create"),
     path("projects/<slug:code>/", views.project_detail, name="project"),

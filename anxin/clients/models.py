@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -152,6 +153,10 @@ class Client(TrackedModel):
     def priority_group_labels(self) -> list[str]:
         labels = dict(PriorityGroup.choices)
         return [str(labels.get(c, c)) for c in self.priority_group_codes]
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
 
     def age_on(self, day: dt.date) -> int:
         b = self.birth_date

@@ -89,3 +89,24 @@ def test_csrf_is_enforced(world):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(reverse("accounts:login"), {"username": "worker", "password": PASSWORD})
     assert response.status_code == 403
+
+
+def test_password_change_is_validated_and_audited(world, login):
+    http = login(world.worker)
+    weak = http.post(
+        reverse("accounts:password"),
+        {"old_password": PASSWORD, "new_password1": "123", "new_password2": "123"},
+    )
+    assert weak.status_code == 200 and weak.context["form"].errors
+    response = http.post(
+        reverse("accounts:password"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Another-long-pass-9",
+            "new_password2": "Another-long-pass-9",
+        },
+    )
+    assert response.status_code == 302
+    world.worker.refresh_from_db()
+    assert world.worker.check_password("Another-long-pass-9")
+    assert AuditEvent.objects.filter(action="user.password_change", actor=world.worker).exists()
