@@ -158,11 +158,19 @@ class CaseOut(Schema):
     closing_reason: str
 
 
+class FieldChangeOut(Schema):
+    field: str
+    old: str
+    new: str
+
+
 class HistoryOut(Schema):
     at: dt.datetime
     by: str
     type: str
     reason: str
+    subject: str
+    changes: list[FieldChangeOut]
 
 
 class ClientArchiveOut(Schema):
@@ -253,10 +261,12 @@ def archive_out(client: Client, user: User) -> ClientArchiveOut:
         ],
         history=[
             HistoryOut(
-                at=h.history_date,
-                by=str(h.history_user) if h.history_user is not None else "",
-                type=h.history_type,
-                reason=h.history_change_reason or "",
+                at=h.when,
+                by=h.who,
+                type=h.kind,
+                reason=h.reason,
+                subject=h.subject,
+                changes=[FieldChangeOut(field=c.label, old=c.old, new=c.new) for c in h.changes],
             )
             for h in parts["history"]
         ],

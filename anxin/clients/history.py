@@ -37,6 +37,7 @@ class HistoryEntry:
     kind: str
     reason: str
     changes: list[FieldChange] = field(default_factory=list)
+    subject: str = ""
 
 
 def _show(name: str, value: Any, labels: dict[str, dict[Any, str]]) -> str:

@@ -6,10 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from anxin.accounts.models import Project
 from anxin.cases.models import Case
-from anxin.clients.models import Client
+from anxin.clients.history import history_entries
+from anxin.clients.models import Client, FamilyMember
+from anxin.core.models import Division
+
+HISTORY_LIMIT = 50
 
 
 @dataclass
@@ -65,12 +70,35 @@ def duplicate_elsewhere_in_district(project: Project, id_number_index: str) -> b
 
 
 def client_archive(client: Client, *, project_ids: Any) -> dict[str, Any]:
-    """Everything the archive page shows, in a fixed number of queries."""
+    """Everything the archive page shows, in a fixed number of queries: the family, the cases in
+    the reader's projects, and one timeline of the archive's and the family members' changes."""
     family = list(client.family_members.all())
     cases = list(
         Case.objects.filter(client=client, project_id__in=project_ids).select_related("project")
     )
-    history = list(
-        client.history.select_related("history_user").order_by("-history_date", "-history_id")[:50]
+    records = list(
+        client.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            :HISTORY_LIMIT
+        ]
     )
-    return {"family": family, "cases": cases, "history": history}
+    family_records = list(
+        FamilyMember.history.filter(client_id=client.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
+    )
+    codes = {c for r in records for c in (r.street_id, r.household_district_id) if c}
+    names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    lookups = {
+        key: names for key in ("street", "street_id", "household_district", "household_district_id")
+    }
+    timeline = history_entries(records, Client, lookups)
+    by_member: dict[int, list[Any]] = {}
+    for record in family_records:
+        by_member.setdefault(record.id, []).append(record)
+    for member_records in by_member.values():
+        subject = _("Family member %(name)s") % {"name": member_records[0].name}
+        for entry in history_entries(member_records, FamilyMember):
+            entry.subject = subject
+            timeline.append(entry)
+    timeline.sort(key=lambda e: e.when, reverse=True)
+    return {"family": family, "cases": cases, "history": timeline[:HISTORY_LIMIT]}

@@ -23,11 +23,8 @@ from anxin.clients.forms import (
     ClientUpdateForm,
     FamilyMemberForm,
 )
-from anxin.clients.history import history_entries
-from anxin.clients.models import Client
 from anxin.clients.selectors import ClientFilters, client_archive, search_clients
 from anxin.core import idcard
-from anxin.core.models import Division
 from anxin.core.requests import AuthedHttpRequest
 
 PAGE_SIZE = 25
@@ -107,23 +104,11 @@ def client_detail(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = get_client_for_user(request.user, client_id, request=request)
     project_ids = project_ids_for_user(request.user, ARCHIVE_READ_ROLES)
     archive = client_archive(client, project_ids=project_ids)
-    codes = {r.street_id for r in archive["history"]} | {
-        r.household_district_id for r in archive["history"]
-    }
-    names = dict(
-        Division.objects.filter(code__in=[c for c in codes if c]).values_list("code", "name")
-    )
-    lookups = {
-        "street": names,
-        "street_id": names,
-        "household_district": names,
-        "household_district_id": names,
-    }
     context = {
         "client": client,
         "family": archive["family"],
         "cases": archive["cases"],
-        "history": history_entries(archive["history"], Client, lookups),
+        "history": archive["history"],
         "can_write": clients_visible_to(request.user, write=True).filter(pk=client.pk).exists(),
         "family_form": FamilyMemberForm(),
     }

@@ -296,3 +296,23 @@ def test_a_returning_person_keeps_one_archive_and_family_is_not_doubled(world):
     assert again.client == case.client
     assert again.client.family_members.count() == 1
     assert Client.objects.count() == 1
+
+
+def test_archive_timeline_includes_family_changes_with_who_and_why(world, login):
+    client = register(world).client
+    http = login(world.worker)
+    member = client.family_members.get()
+    http.post(reverse("clients:family-deactivate", args=[member.pk]), {"reason": "监护人已变更"})
+    http.post(
+        reverse("clients:family-add", args=[client.pk]),
+        {"name": "张姐", "relation": "sibling", "is_guardian": "on"},
+    )
+    history = (
+        login(world.lead)
+        .get(reverse("clients:detail", args=[client.pk]), HTTP_ACCEPT_LANGUAGE="en")
+        .context["history"]
+    )
+    subjects = [(h.subject, h.kind, h.reason, h.who) for h in history]
+    assert ("Family member 张母", "~", "监护人已变更", "王社工") in subjects
+    assert any(s == "Family member 张姐" and k == "+" for s, k, _, _ in subjects)
+    assert any(not h.subject and h.kind == "+" for h in history)  # the archive itself
