@@ -4,7 +4,9 @@ from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.conf import settings
 from django.test import Client as HttpClient
+from django.utils import translation
 
 from anxin.core import browser
 from anxin.core.testing import PASSWORD, World, build_world
@@ -12,6 +14,15 @@ from anxin.core.testing import PASSWORD, World, build_world
 if TYPE_CHECKING:
     from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Every test starts in the default language (zh-hans), whatever an earlier request left
+    active in this thread; tests that read English messages use ``translation.override("en")``."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -131,8 +132,6 @@ def staff_create(
     acting_user: User | None,
     request: Any = None,
 ) -> User:
-    if User.objects.filter(username=username).exists():
-        raise ValidationError(_("The user name %(name)s is taken.") % {"name": username})
     user = User(
         username=username,
         full_name=full_name,
@@ -141,6 +140,16 @@ def staff_create(
         years_experience=years_experience,
         is_org_admin=is_org_admin,
     )
+    return _save_new_login(user, password, acting_user, organisation.pk, request)
+
+
+def _save_new_login(
+    user: User, password: str, acting_user: User | None, organisation_id: int, request: Any
+) -> User:
+    """Refuse a taken user name or a weak password (Django's validators), then save and audit."""
+    if User.objects.filter(username=user.username).exists():
+        raise ValidationError(_("The user name %(name)s is taken.") % {"name": user.username})
+    validate_password(password, user)
     user.set_password(password)
     user.save()
     record(
@@ -149,8 +158,8 @@ def staff_create(
         action="user.create",
         obj=user,
         request=request,
-        organisation_id=organisation.pk,
-        detail={"username": username},
+        organisation_id=organisation_id,
+        detail={"username": user.username, "employer": user.employer},
     )
     return user
 
@@ -168,21 +177,8 @@ def outside_user_create(
 ) -> User:
     """A person outside the organisation, such as purchaser staff: no organisation, part of no
     team; what they see comes only from a purchaser-viewer membership."""
-    if User.objects.filter(username=username).exists():
-        raise ValidationError(_("The user name %(name)s is taken.") % {"name": username})
     user = User(username=username, full_name=full_name, employer=employer, full_time=False)
-    user.set_password(password)
-    user.save()
-    record(
-        actor=acting_user,
-        kind=CHANGE,
-        action="user.create",
-        obj=user,
-        request=request,
-        organisation_id=on_behalf_of.pk,
-        detail={"username": username, "employer": employer},
-    )
-    return user
+    return _save_new_login(user, password, acting_user, on_behalf_of.pk, request)
 
 
 @transaction.atomic

@@ -78,7 +78,9 @@ class ProjectForm(StyledForm):
         }
 
 
-class StaffForm(StyledForm):
+class NewLoginForm(StyledForm):
+    """What every new login needs."""
+
     username = forms.RegexField(
         label=_("User name"),
         max_length=150,
@@ -89,6 +91,9 @@ class StaffForm(StyledForm):
     password = forms.CharField(
         label=_("Initial password"), widget=forms.PasswordInput, min_length=10
     )
+
+
+class StaffForm(NewLoginForm):
     full_time = forms.BooleanField(label=_("Full-time"), required=False, initial=True)
     years_experience = forms.IntegerField(
         label=_("Years in community mental-health work"), min_value=0, max_value=60, initial=0
@@ -112,20 +117,12 @@ class StaffForm(StyledForm):
         return data
 
 
-class PurchaserViewerForm(StyledForm):
+class PurchaserViewerForm(NewLoginForm):
     """A login for the purchaser's staff: project figures only, no archive."""
 
-    username = forms.RegexField(
-        label=_("User name"),
-        max_length=150,
-        regex=r"^[\w.@+-]+$",
-        error_messages={"invalid": _("Letters, digits and @ . + - _ only.")},
-    )
-    full_name = forms.CharField(label=_("Full name"), max_length=64)
+    field_order = ["username", "full_name", "employer", "password"]
+
     employer = forms.CharField(label=_("Employer"), max_length=128)
-    password = forms.CharField(
-        label=_("Initial password"), widget=forms.PasswordInput, min_length=10
-    )
 
 
 class MembershipForm(StyledForm):

@@ -32,6 +32,7 @@ from anxin.accounts.forms import (
 from anxin.accounts.models import Membership, Project, Qualification, User
 from anxin.accounts.selectors import project_memberships, team_status
 from anxin.cases.models import Case
+from anxin.core.forms import errors_text
 from anxin.core.requests import AuthedHttpRequest
 
 
@@ -157,8 +158,7 @@ def purchaser_viewer_add(request: AuthedHttpRequest, code: str) -> HttpResponse:
     else:
         messages.error(
             request,
-            _("Not saved: %(errors)s")
-            % {"errors": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+            _("Not saved: %(errors)s") % {"errors": errors_text(form)},
         )
     return redirect("accounts:project", code=project.code)
 
@@ -250,8 +250,7 @@ def qualification_add(request: AuthedHttpRequest, user_id: int) -> HttpResponse:
     else:
         messages.error(
             request,
-            _("The qualification was not saved: %(errors)s")
-            % {"errors": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+            _("The qualification was not saved: %(errors)s") % {"errors": errors_text(form)},
         )
     return redirect("accounts:staff-detail", user_id=member.pk)
 

@@ -25,6 +25,7 @@ from anxin.clients.forms import (
 )
 from anxin.clients.selectors import ClientFilters, client_archive, search_clients
 from anxin.core import idcard
+from anxin.core.forms import errors_text
 from anxin.core.requests import AuthedHttpRequest
 
 PAGE_SIZE = 25
@@ -155,8 +156,7 @@ def family_add(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     else:
         messages.error(
             request,
-            _("Not saved: %(errors)s")
-            % {"errors": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+            _("Not saved: %(errors)s") % {"errors": errors_text(form)},
         )
     return redirect("clients:detail", client_id=client.pk)
 

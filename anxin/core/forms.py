@@ -23,3 +23,8 @@ class StyledForm(forms.Form):
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+
+
+def errors_text(form: forms.Form) -> str:
+    """All of a form's errors as one line, for a message after a redirect."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)

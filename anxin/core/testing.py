@@ -132,3 +132,20 @@ def register(world: World, data: ClientInput | None = None, project: Project | N
     return client_register(
         project=project or world.liwan, data=data or liwan_input(world), acting_user=world.worker
     )
+
+
+def another_liwan_project(world: World, code: str, name: str) -> Project:
+    """A second government-purchased project of the organisation in the Liwan district."""
+    return account_actions.project_create(
+        organisation=world.org,
+        code=code,
+        name=name,
+        purchaser="区残联",
+        template="liwan-rehab",
+        period_start=world.liwan.period_start,
+        period_end=world.liwan.period_end,
+        district=world.liwan.district,
+        budget_ceiling=world.liwan.budget_ceiling,
+        client_target=10,
+        acting_user=world.admin,
+    )

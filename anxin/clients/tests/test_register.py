@@ -9,7 +9,7 @@ from django.utils.translation import override
 from anxin.cases.models import Case
 from anxin.clients.actions import client_register, client_update
 from anxin.clients.models import Client, FamilyMember
-from anxin.core.testing import liwan_input, make_id, register
+from anxin.core.testing import another_liwan_project, liwan_input, make_id, register
 
 
 def form_data(world, **extra):
@@ -110,21 +110,9 @@ def test_duplicate_in_another_government_project_of_the_district_is_flagged_with
 ):
     """LW §4(2). A worker of a second Liwan-district project of the same organisation is refused
     the person and told nothing about the other project or the existing archive."""
-    from anxin.accounts.actions import membership_set, project_create, staff_create
+    from anxin.accounts.actions import membership_set, staff_create
 
-    second = project_create(
-        organisation=world.org,
-        code="lw-b",
-        name="另一个荔湾项目",
-        purchaser="区残联",
-        template="liwan-rehab",
-        period_start=world.liwan.period_start,
-        period_end=world.liwan.period_end,
-        district=world.liwan.district,
-        budget_ceiling=world.liwan.budget_ceiling,
-        client_target=10,
-        acting_user=world.admin,
-    )
+    second = another_liwan_project(world, "lw-b", "另一个荔湾项目")
     newcomer = staff_create(
         organisation=world.org,
         username="newcomer",
@@ -159,21 +147,7 @@ def test_duplicate_check_ignores_other_organisations_and_closed_cases(world):
     )
     case.status = Case.Status.CLOSED
     case.save(update_fields=["status"])
-    from anxin.accounts.actions import project_create
-
-    second = project_create(
-        organisation=world.org,
-        code="lw-c",
-        name="第三个项目",
-        purchaser="区残联",
-        template="liwan-rehab",
-        period_start=world.liwan.period_start,
-        period_end=world.liwan.period_end,
-        district=world.liwan.district,
-        budget_ceiling=world.liwan.budget_ceiling,
-        client_target=10,
-        acting_user=world.admin,
-    )
+    second = another_liwan_project(world, "lw-c", "第三个项目")
     assert (
         client_register(project=second, data=liwan_input(world), acting_user=world.worker).client
         == case.client
@@ -274,24 +248,10 @@ def test_live_id_check_partial(world, login):
 
 
 def test_a_returning_person_keeps_one_archive_and_family_is_not_doubled(world):
-    from anxin.accounts.actions import project_create
-
     case = register(world)
     case.status = Case.Status.CLOSED
     case.save(update_fields=["status"])
-    later = project_create(
-        organisation=world.org,
-        code="lw-next",
-        name="下一期项目",
-        purchaser="区民政局",
-        template="liwan-rehab",
-        period_start=world.liwan.period_start,
-        period_end=world.liwan.period_end,
-        district=world.liwan.district,
-        budget_ceiling=world.liwan.budget_ceiling,
-        client_target=10,
-        acting_user=world.admin,
-    )
+    later = another_liwan_project(world, "lw-next", "下一期项目")
     again = client_register(project=later, data=liwan_input(world), acting_user=world.worker)
     assert again.client == case.client
     assert again.client.family_members.count() == 1

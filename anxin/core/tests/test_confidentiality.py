@@ -18,7 +18,7 @@ SECRETS = {
 
 
 def dump_every_table() -> str:
-    parts = []
+    parts: list[str] = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
