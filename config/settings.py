@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "anxin.accounts",
     "anxin.clients",
     "anxin.cases",
+    "anxin.assessments",
     "anxin.contracts",
 ]
 

@@ -25,7 +25,7 @@ from anxin.accounts.models import (
 )
 from anxin.audit.actions import record, request_origin
 from anxin.audit.models import AuditEvent
-from anxin.contracts.catalogue import default_eligibility
+from anxin.contracts.catalogue import default_eligibility, default_workflow
 from anxin.core.models import Division
 from anxin.core.uploads import check_upload
 
@@ -86,6 +86,7 @@ def project_create(
         budget_ceiling=budget_ceiling,
         client_target=client_target,
         eligibility=default_eligibility(template),
+        workflow=default_workflow(template),
         created_by=acting_user,
         updated_by=acting_user,
     )

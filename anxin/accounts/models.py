@@ -105,6 +105,15 @@ class Project(TrackedModel):
         blank=True,
         help_text=_("Which intake rules apply; taken from the contract template, editable."),
     )
+    workflow = models.JSONField(
+        _("workflow settings"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Classification rule table, review intervals and the no-contact threshold; taken "
+            "from the contract template, editable."
+        ),
+    )
 
     class Meta:
         ordering = ["organisation", "name"]

@@ -57,3 +57,41 @@ def localised(label: dict[str, str] | str) -> str:
 def default_eligibility(code: str) -> dict[str, bool]:
     rules = load_template(code).get("eligibility", {})
     return {key: bool(rules.get(key, False)) for key in ELIGIBILITY_KEYS}
+
+
+WORKFLOW_DEFAULTS: dict[str, Any] = {
+    "classification_required": False,
+    "process_review_days": 90,
+    "plan_review_days": 90,
+    "no_contact_days": 30,
+    "follow_up_after_closure_days": 30,
+    "classification": [],
+}
+
+
+def default_workflow(code: str) -> dict[str, Any]:
+    return {**WORKFLOW_DEFAULTS, **load_template(code).get("workflow", {})}
+
+
+def workflow_setting(project: Any, key: str) -> Any:
+    """A project's workflow setting, falling back to its template, then to the defaults."""
+    if key in (project.workflow or {}):
+        return project.workflow[key]
+    return default_workflow(project.template).get(key, WORKFLOW_DEFAULTS.get(key))
+
+
+def service_items(project: Any) -> list[dict[str, Any]]:
+    """The project's service catalogue: code, name (in the user's language), tier, classes."""
+    return [
+        {
+            "code": item["code"],
+            "name": localised(item["name"]),
+            "tier": item.get("tier", "open"),
+            "classes": item.get("classes"),
+        }
+        for item in load_template(project.template).get("services", [])
+    ]
+
+
+def service_item(project: Any, code: str) -> dict[str, Any] | None:
+    return next((i for i in service_items(project) if i["code"] == code), None)
