@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 from anxin.accounts.models import Project, User
 from anxin.audit.actions import record
 from anxin.audit.models import AuditEvent
-from anxin.cases.models import Case
+from anxin.cases.models import Case, CaseEvent, Step
 from anxin.clients.intake import ClientInput, FamilyInput, eligibility_problems
 from anxin.clients.models import Client, FamilyMember
 from anxin.clients.selectors import duplicate_elsewhere_in_district
@@ -141,6 +141,7 @@ def client_register(
     waiting: bool = False,
     request: Any = None,
     source: str = "form",
+    referral_note: str = "",
 ) -> Case:
     """Intake of a person into a project: the archive (new, or the organisation's existing one)
     and an open case. Refused with every reason if any rule fails; nothing is written then."""
@@ -173,6 +174,16 @@ def client_register(
         opened_on=opened_on or timezone.localdate(),
         created_by=acting_user,
         updated_by=acting_user,
+    )
+    CaseEvent.objects.create(
+        project_id=project.pk,
+        case=case,
+        kind=CaseEvent.Kind.STEP,
+        step=Step.REFERRAL,
+        on=case.opened_on,
+        worker=acting_user,
+        content=referral_note,
+        detail={"source": source},
     )
     record(
         actor=acting_user,

@@ -110,6 +110,12 @@ class ClientRegisterForm(ClientFieldsForm):
         help_text=_("18 characters; sex and birth date are read from it."),
     )
     waiting = forms.BooleanField(label=_("Put on the waiting list"), required=False)
+    referral_note = forms.CharField(
+        label=_("Referred by / how the client came"),
+        max_length=200,
+        required=False,
+        help_text=_("e.g. street office, hospital discharge, family application"),
+    )
     guardian_name = forms.CharField(label=_("Guardian name"), max_length=64, required=False)
     guardian_relation = forms.ChoiceField(
         label=_("Guardian relation"), choices=FamilyMember.Relation.choices, required=False

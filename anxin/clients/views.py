@@ -74,6 +74,7 @@ def client_register(request: AuthedHttpRequest) -> HttpResponse:
                 project=form.cleaned_data["project"],
                 data=form.to_input(),
                 waiting=form.cleaned_data.get("waiting", False),
+                referral_note=form.cleaned_data.get("referral_note") or "",
                 acting_user=request.user,
                 request=request,
             )
@@ -86,7 +87,7 @@ def client_register(request: AuthedHttpRequest) -> HttpResponse:
                 _("%(name)s is registered in %(project)s.")
                 % {"name": case.client.name, "project": case.project.name},
             )
-            return redirect("clients:detail", client_id=case.client_id)
+            return redirect("cases:detail", case_id=case.pk)
     return render(
         request, "clients/register.html", {"form": form, "no_projects": not projects.exists()}
     )

@@ -1,0 +1,122 @@
+"""Reads of cases: the case page in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from anxin.cases.actions import next_step, step_requirements
+from anxin.cases.classification import classification_outcome, service_refusal
+from anxin.cases.models import STEP_ORDER, Case, CaseEvent, PlanItem, ServicePlan, Step
+from anxin.contracts.catalogue import service_items, workflow_setting
+
+
+@dataclass
+class TimelineEntry:
+    on: Any
+    kind: str
+    title: str
+    who: str
+    content: str
+    obj: Any
+
+
+def case_plans(case: Case) -> list[ServicePlan]:
+    return list(
+        case.plans.select_related("responsible").prefetch_related(
+            Prefetch("items", queryset=PlanItem.objects.order_by("id"))
+        )
+    )
+
+
+def case_page(case: Case) -> dict[str, Any]:
+    """Everything the case page shows: steps, next step and its needs, plans, timeline."""
+    from anxin.assessments.models import AssessmentRecord
+
+    events = list(case.events.select_related("worker").order_by("-on", "-id"))
+    plans = case_plans(case)
+    assessments = list(
+        AssessmentRecord.objects.filter(case=case)
+        .select_related("instrument", "assessor")
+        .order_by("-assessed_on", "-id")
+    )
+    names = {i["code"]: i["name"] for i in service_items(case.project)}
+    timeline = [
+        TimelineEntry(e.on, e.kind, _event_title(e), _who(e.worker), e.content, e) for e in events
+    ] + [
+        TimelineEntry(
+            a.assessed_on,
+            "assessment",
+            f"{a.instrument.title_zh} · {a.get_timepoint_display()}",
+            _who(a.assessor),
+            f"{a.total:g} {a.band}" if a.total is not None else a.band,
+            a,
+        )
+        for a in assessments
+    ]
+    timeline.sort(key=lambda t: (t.on, t.obj.created_at), reverse=True)
+    upcoming = next_step(case)
+    classification_required = workflow_setting(case.project, "classification_required")
+    return {
+        "steps": [
+            (code, Step(code).label, i <= STEP_ORDER.index(case.step))
+            for i, code in enumerate(STEP_ORDER)
+        ],
+        "next_step": upcoming,
+        "next_step_label": Step(upcoming).label if upcoming else "",
+        "needs": step_requirements(case, upcoming)
+        if upcoming and upcoming != Step.FOLLOW_UP
+        else [],
+        "plans": plans,
+        "plan": plans[0] if plans else None,
+        "item_names": names,
+        "timeline": timeline,
+        "assessments": assessments,
+        "classification_required": classification_required,
+        "classification_hint": classification_outcome(case) if classification_required else None,
+    }
+
+
+def plan_item_choices(case: Case) -> list[dict[str, Any]]:
+    """The catalogue with, for each item, why this case may not receive it (R5.2)."""
+    return [
+        {**item, "refusal": service_refusal(case, item["code"])}
+        for item in service_items(case.project)
+    ]
+
+
+def waiting_cases(project_id: int) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(project_id=project_id, status=Case.Status.WAITING)
+        .select_related("client")
+        .order_by("opened_on", "id")
+    )
+
+
+def replaceable_cases(project_id: int) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(
+            project_id=project_id, status=Case.Status.CLOSED, replaced_by__isnull=True
+        )
+        .select_related("client")
+        .order_by("-closed_on")
+    )
+
+
+def _who(user: Any) -> str:
+    return (user.full_name or user.username) if user else ""
+
+
+def _event_title(event: CaseEvent) -> str:
+    if event.kind == CaseEvent.Kind.STEP and event.step:
+        return str(Step(event.step).label)
+    if event.kind == CaseEvent.Kind.EXIT:
+        return f"{Step.CLOSURE.label} · {Case.Exit(event.detail.get('exit', 'completed')).label}"
+    if event.kind == CaseEvent.Kind.PLAN:
+        return f"{CaseEvent.Kind.PLAN.label} v{event.detail.get('version', '')}"
+    if event.kind == CaseEvent.Kind.CLASSIFICATION:
+        before, after = event.detail.get("from") or "—", event.detail.get("to")
+        return f"{CaseEvent.Kind.CLASSIFICATION.label}: {before} → {after}"
+    return str(CaseEvent.Kind(event.kind).label)

@@ -1,0 +1,290 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from anxin.accounts.access import ARCHIVE_WRITE_ROLES, deny, get_project_for_user
+from anxin.accounts.models import Membership, User
+from anxin.audit.actions import record
+from anxin.audit.models import AuditEvent
+from anxin.cases import actions
+from anxin.cases.access import cases_visible_to, get_case_for_user
+from anxin.cases.forms import (
+    AdmitForm,
+    ClassifyForm,
+    CloseForm,
+    FollowUpForm,
+    PlanForm,
+    ReviewForm,
+    StepForm,
+)
+from anxin.cases.models import Case, CaseEvent
+from anxin.cases.selectors import case_page, plan_item_choices, replaceable_cases, waiting_cases
+from anxin.core.forms import errors_text
+from anxin.core.requests import AuthedHttpRequest
+
+
+def _done(
+    request: AuthedHttpRequest, case: Case, call: Callable[[], Any], success: str
+) -> HttpResponse:
+    """Run one action; its refusal becomes a message in the user's language; back to the case."""
+    try:
+        call()
+    except ValidationError as exc:
+        messages.error(request, _("Not done: %(reasons)s") % {"reasons": " ".join(exc.messages)})
+    else:
+        messages.success(request, success)
+    return redirect("cases:detail", case_id=case.pk)
+
+
+def _invalid(request: AuthedHttpRequest, case: Case, form: Any) -> HttpResponse:
+    messages.error(request, _("Not done: %(reasons)s") % {"reasons": errors_text(form)})
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+def case_detail(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, case_id, request=request)
+    can_write = cases_visible_to(request.user, write=True).filter(pk=case.pk).exists()
+    context = {
+        "case": case,
+        "can_write": can_write,
+        "step_form": StepForm(),
+        "review_form": ReviewForm(),
+        "close_form": CloseForm(),
+        "follow_up_form": FollowUpForm(),
+        "classify_form": ClassifyForm(initial={"klass": case.classification or None}),
+        "admit_form": AdmitForm(replaceable=replaceable_cases(case.project_id)),
+        **case_page(case),
+    }
+    return render(request, "cases/detail.html", context)
+
+
+@login_required
+@require_POST
+def case_step(request: AuthedHttpRequest, case_id: int, step: str) -> HttpResponse:
+    case = get_case_for_user(request.user, case_id, write=True, request=request)
+    form = StepForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    d = form.cleaned_data
+    return _done(
+        request,
+        case,
+        lambda: actions.case_step(
+            case=case,
+            step=step,
+            on=d["on"],
+            content=d["content"],
+            attachment=d.get("attachment"),
+            acting_user=request.user,
+            request=request,
+        ),
+        _("Step recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_review(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, case_id, write=True, request=request)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    return _done(
+        request,
+        case,
+        lambda: actions.process_review(
+            case=case, acting_user=request.user, request=request, **form.cleaned_data
+        ),
+        _("Process review recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_close(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, case_id, write=True, request=request)
+    form = CloseForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    return _done(
+        request,
+        case,
+        lambda: actions.case_close(
+            case=case, acting_user=request.user, request=request, **form.cleaned_data
+        ),
+        _("Closure registered."),
+    )
+
+
+@login_required
+@require_POST
+def case_follow_up(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, case_id, write=True, request=request)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    return _done(
+        request,
+        case,
+        lambda: actions.case_follow_up(
+            case=case, acting_user=request.user, request=request, **form.cleaned_data
+        ),
+        _("Follow-up recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_classify(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, case_id, write=True, request=request)
+    form = ClassifyForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    d = form.cleaned_data
+    return _done(
+        request,
+        case,
+        lambda: actions.case_classify_override(
+            case=case,
+            klass=d["klass"],
+            reason=d["reason"],
+            acting_user=request.user,
+            request=request,
+        ),
+        _("Class set."),
+    )
+
+
+@login_required
+@require_POST
+def case_admit(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, case_id, write=True, request=request)
+    form = AdmitForm(request.POST, replaceable=replaceable_cases(case.project_id))
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    return _done(
+        request,
+        case,
+        lambda: actions.case_admit_from_waiting(
+            case=case,
+            replaces=form.cleaned_data.get("replaces"),
+            acting_user=request.user,
+            request=request,
+        ),
+        _("Admitted from the waiting list."),
+    )
+
+
+@login_required
+def plan_create(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, case_id, write=True, request=request)
+    staff = User.objects.filter(
+        memberships__project=case.project,
+        memberships__active=True,
+        memberships__role__in=ARCHIVE_WRITE_ROLES,
+    ).order_by("full_name")
+    latest = case.plans.order_by("-version").first()
+    initial: dict[str, Any] = {"responsible": case.worker_id or request.user.pk}
+    if latest is not None:
+        initial.update(
+            {
+                "goals": latest.goals,
+                "review_on": latest.review_on,
+                "agreed_with": latest.agreed_with,
+            }
+        )
+        for item in latest.items.all():
+            initial.update(
+                {
+                    f"item_{item.service_item}": True,
+                    f"times_{item.service_item}": item.times,
+                    f"per_{item.service_item}": item.per,
+                }
+            )
+    form = PlanForm(
+        request.POST or None, catalogue=plan_item_choices(case), staff=staff, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.plan_create(
+                case=case,
+                goals=d["goals"],
+                review_on=d["review_on"],
+                responsible=d["responsible"],
+                items=form.items(),
+                agreed_with=d["agreed_with"],
+                revision_reason=d["revision_reason"],
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Service plan saved; earlier versions are kept."))
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request,
+        "cases/plan_form.html",
+        {"case": case, "form": form, "revision": latest is not None},
+    )
+
+
+@login_required
+def event_attachment(request: AuthedHttpRequest, event_id: int) -> HttpResponseBase:
+    """A signed agreement or consent scan: access-checked like the case, and an export event."""
+    event = CaseEvent.objects.filter(pk=event_id, case__in=cases_visible_to(request.user)).first()
+    if event is None or not event.attachment:
+        deny(
+            request.user,
+            action="case.attachment",
+            object_type="cases.caseevent",
+            object_id=event_id,
+            request=request,
+        )
+    assert event is not None
+    record(
+        actor=request.user,
+        kind=AuditEvent.Kind.EXPORT,
+        action="case.attachment",
+        obj=event.case,
+        organisation_id=event.case.project.organisation_id,
+        request=request,
+        detail={"event": event.pk},
+    )
+    return FileResponse(
+        event.attachment.open("rb"),
+        as_attachment=True,
+        filename=event.attachment.name.rsplit("/", 1)[-1],
+    )
+
+
+@login_required
+def waiting_list(request: AuthedHttpRequest, code: str) -> HttpResponse:
+    project = get_project_for_user(
+        request.user,
+        code,
+        roles=ARCHIVE_WRITE_ROLES | {Membership.Role.SUPERVISOR},
+        request=request,
+    )
+    return render(
+        request,
+        "cases/waiting.html",
+        {
+            "project": project,
+            "cases": waiting_cases(project.pk),
+            "replaceable": replaceable_cases(project.pk),
+        },
+    )
