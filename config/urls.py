@@ -7,6 +7,8 @@ urlpatterns = [
     path("accounts/", include("anxin.accounts.urls")),
     path("clients/", include("anxin.clients.urls")),
     path("audit/", include("anxin.audit.urls")),
+    path("cases/", include("anxin.cases.urls")),
+    path("assessments/", include("anxin.assessments.urls")),
     path("api/v1/", api.urls),
     path("", include("anxin.core.urls")),
 ]

@@ -5,10 +5,11 @@ from typing import Any
 from django.http import HttpRequest
 
 from anxin.accounts.access import projects_for_user
+from anxin.cases.task_access import open_task_counts
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_projects": projects_for_user(user)}
+    return {"nav_projects": projects_for_user(user), "task_counts": open_task_counts(user)}

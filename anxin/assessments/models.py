@@ -76,7 +76,10 @@ class AssessmentRecord(models.Model):
     timepoint = models.CharField(_("timepoint"), max_length=16, choices=Timepoint.choices)
     assessed_on = models.DateField(_("assessed on"))
     assessor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assessor"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessor"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     answers = EncryptedTextField(_("answers"), help_text="JSON: item code → answer")
     total = models.FloatField(_("total"), null=True, blank=True)

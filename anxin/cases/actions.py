@@ -323,7 +323,7 @@ def case_classify_override(
     return case
 
 
-CLIENT_STATUS_AFTER_EXIT = {
+CLIENT_STATUS_AFTER_EXIT: dict[str, str] = {
     Case.Exit.DEATH: Client.Status.DECEASED,
     Case.Exit.MOVED: Client.Status.MOVED,
 }

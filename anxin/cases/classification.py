@@ -40,7 +40,8 @@ def latest_totals(case: Case) -> dict[str, float]:
         .values_list("instrument__code", "total")
     )
     for code, total in rows:
-        totals.setdefault(code, total)
+        if total is not None:
+            totals.setdefault(code, total)
     return totals
 
 

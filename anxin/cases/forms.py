@@ -55,8 +55,13 @@ class ClassifyForm(StyledForm):
     reason = forms.CharField(label=_("Reason for setting it by hand"), max_length=200)
 
 
+class ClosedCaseField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Case) -> str:
+        return f"{obj.client.name} ({obj.get_exit_display()})"
+
+
 class AdmitForm(StyledForm):
-    replaces = forms.ModelChoiceField(
+    replaces = ClosedCaseField(
         label=_("Replaces the closed case of"),
         queryset=Case.objects.none(),
         required=False,
@@ -66,9 +71,6 @@ class AdmitForm(StyledForm):
     def __init__(self, *args: Any, replaceable: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["replaces"].queryset = replaceable  # type: ignore[attr-defined]
-        self.fields["replaces"].label_from_instance = lambda c: (
-            f"{c.client.name} ({c.get_exit_display()})"
-        )  # type: ignore[attr-defined]
 
 
 class PlanForm(StyledForm):

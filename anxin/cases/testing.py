@@ -24,6 +24,8 @@ def add_assessment(
     """An assessment row with a given total (scoring itself is tested in the assessments app)."""
     from anxin.assessments.models import AssessmentRecord, Instrument
 
+    assessor = case.created_by
+    assert assessor is not None
     instrument = (
         Instrument.objects.filter(code=code, organisation__isnull=True).order_by("-version").first()
     )
@@ -38,7 +40,7 @@ def add_assessment(
         instrument=instrument,
         timepoint=timepoint,
         assessed_on=on or timezone.localdate(),
-        assessor=case.project.memberships.first().user,
+        assessor=assessor,
         answers="{}",
         total=total,
     )

@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
 from anxin.cases import views
+from anxin.cases.views_tasks import task_urlpatterns
 
 app_name = "cases"
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
     path("<int:case_id>/plan/", views.plan_create, name="plan"),
     path("attachments/<int:event_id>/", views.event_attachment, name="attachment"),
     path("waiting/<slug:code>/", views.waiting_list, name="waiting"),
+    path("tasks/", include(task_urlpatterns)),
 ]

@@ -19,6 +19,7 @@ from anxin.core.testing import liwan_input, register
 
 D = dt.date
 DAY = dt.timedelta(days=1)
+LONG_AGO = D(2025, 1, 1)
 
 
 def make_case(
@@ -27,16 +28,27 @@ def make_case(
     *,
     worker=True,
     step: str = Step.SERVICE,
-    registered_on: D | None = D(2025, 1, 1),
-    opened_on: D = D(2025, 1, 1),
+    registered_on: D | None = LONG_AGO,
+    opened_on: D = LONG_AGO,
     project=None,
 ) -> Case:
     data = liwan_input(world, name=f"测试{n}", id17=f"44010319800101{n:03d}")
+    if project == world.chongchuan:
+        street = world.street("城东街道")
+        data = liwan_input(
+            world,
+            name=f"崇{n}",
+            id17=f"32061319800101{n:03d}",
+            street=street,
+            household_district=None,
+            disability_level="2",
+        )
     case = register(world, data, project=project)
     case.step = step
     case.opened_on = opened_on
     case.worker = (world.worker if project is None else world.other_worker) if worker else None
     case.save(update_fields=["step", "opened_on", "worker"])
+    case.events.update(on=opened_on)  # the referral step of the intake
     if registered_on:
         event(case, CaseEvent.Kind.STEP, registered_on, step=Step.REGISTRATION)
     return case
@@ -49,6 +61,7 @@ def event(case: Case, kind: str, on: D, step: str = "") -> CaseEvent:
 
 
 def plan(case: Case, review_on: D, version: int = 1) -> ServicePlan:
+    assert case.worker is not None
     return ServicePlan.objects.create(
         project_id=case.project_id,
         case=case,
@@ -171,7 +184,8 @@ def test_no_contact_counts_events_and_assessments(world):
 
 
 def test_no_contact_counts_from_opening_without_any_contact(world):
-    make_case(world, registered_on=None, opened_on=D(2026, 6, 1))
+    case = make_case(world, registered_on=None, opened_on=D(2026, 6, 1))
+    case.events.all().delete()  # not even the referral step
     assert generate_reminders(D(2026, 6, 30))["no_contact"] == 0
     assert generate_reminders(D(2026, 7, 1))["no_contact"] == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -89,7 +90,7 @@ def test_no_service_plan_without_an_agreement(world):
 def test_no_services_before_a_plan(world):
     case = walk(register(world), Step.AGREEMENT, world.worker)
     with override("en"):
-        assert "before a service plan" in actions.case_can_receive_services(case)
+        assert "before a service plan" in (actions.case_can_receive_services(case) or "")
     refused(
         "before a service plan",
         lambda: actions.case_step(case=case, step=Step.SERVICE, on=TODAY, acting_user=world.worker),
@@ -213,12 +214,13 @@ def test_every_exit_has_its_requirement_and_ends_in_closure(
             case=case, exit=exit, on=TODAY, acting_user=world.worker, **kwargs
         ),
     )
-    complete = {
+    completions: dict[str, dict[str, Any]] = {
         Case.Exit.WITHDRAWAL: {"reason": "本人要求", "attachment": scan("consent.png")},
         Case.Exit.TRANSFER: {"reason": "需住院治疗", "transfer_to": "荔湾区精神卫生中心"},
         Case.Exit.DEATH: {"reason": "病故"},
         Case.Exit.MOVED: {"reason": "迁往外省"},
-    }[exit]
+    }
+    complete = completions[exit]
     actions.case_close(case=case, exit=exit, on=TODAY, acting_user=world.worker, **complete)
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED and case.exit == exit
