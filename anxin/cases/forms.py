@@ -16,12 +16,19 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class AgreementForm(StyledForm):
+    on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
+    content = forms.CharField(
+        label=_("Record"), required=False, widget=forms.Textarea(attrs={"rows": 2, "col": "col-12"})
+    )
+    attachment = forms.FileField(label=_("Signed agreement / consent scan (PDF, PNG or JPEG)"))
+
+
 class StepForm(StyledForm):
     on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
     content = forms.CharField(
         label=_("Record"), required=False, widget=forms.Textarea(attrs={"rows": 3, "col": "col-12"})
     )
-    attachment = forms.FileField(label=_("Signed scan (PDF, PNG or JPEG)"), required=False)
 
 
 class ReviewForm(StyledForm):

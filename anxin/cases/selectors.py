@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import get_language
 
 from anxin.cases.actions import next_step, step_requirements
 from anxin.cases.classification import classification_outcome, service_refusal
@@ -59,6 +60,8 @@ def case_page(case: Case) -> dict[str, Any]:
     timeline.sort(key=lambda t: (t.on, t.obj.created_at), reverse=True)
     upcoming = next_step(case)
     classification_required = workflow_setting(case.project, "classification_required")
+    hint = classification_outcome(case) if classification_required else None
+    missing = instrument_titles(hint.missing) if hint else []
     return {
         "steps": [
             (code, Step(code).label, i <= STEP_ORDER.index(case.step))
@@ -75,8 +78,23 @@ def case_page(case: Case) -> dict[str, Any]:
         "timeline": timeline,
         "assessments": assessments,
         "classification_required": classification_required,
-        "classification_hint": classification_outcome(case) if classification_required else None,
+        "classification_hint": hint,
+        "classification_missing": missing,
+        "reviews_open": case.status == Case.Status.OPEN
+        and STEP_ORDER.index(case.step) >= STEP_ORDER.index(Step.PLAN),
     }
+
+
+def instrument_titles(codes: list[str]) -> list[str]:
+    """The built-in instruments' titles in the user's language, in the order of ``codes``."""
+    from anxin.assessments.models import Instrument
+
+    english = (get_language() or "").startswith("en")
+    rows = Instrument.objects.filter(code__in=codes, organisation__isnull=True).values_list(
+        "code", "title_en" if english else "title_zh"
+    )
+    titles = dict(rows)
+    return [titles.get(code, code) for code in codes]
 
 
 def plan_item_choices(case: Case) -> list[dict[str, Any]]:

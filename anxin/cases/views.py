@@ -20,6 +20,7 @@ from anxin.cases import actions
 from anxin.cases.access import cases_visible_to, get_case_for_user
 from anxin.cases.forms import (
     AdmitForm,
+    AgreementForm,
     ClassifyForm,
     CloseForm,
     FollowUpForm,
@@ -27,7 +28,7 @@ from anxin.cases.forms import (
     ReviewForm,
     StepForm,
 )
-from anxin.cases.models import Case, CaseEvent
+from anxin.cases.models import Case, CaseEvent, Step
 from anxin.cases.selectors import case_page, plan_item_choices, replaceable_cases, waiting_cases
 from anxin.core.forms import errors_text
 from anxin.core.requests import AuthedHttpRequest
@@ -58,7 +59,7 @@ def case_detail(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     context = {
         "case": case,
         "can_write": can_write,
-        "step_form": StepForm(),
+        "step_form": AgreementForm() if case.step == Step.REGISTRATION else StepForm(),
         "review_form": ReviewForm(),
         "close_form": CloseForm(),
         "follow_up_form": FollowUpForm(),
@@ -73,7 +74,7 @@ def case_detail(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_step(request: AuthedHttpRequest, case_id: int, step: str) -> HttpResponse:
     case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = StepForm(request.POST, request.FILES)
+    form = (AgreementForm if step == Step.AGREEMENT else StepForm)(request.POST, request.FILES)
     if not form.is_valid():
         return _invalid(request, case, form)
     d = form.cleaned_data
