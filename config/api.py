@@ -20,6 +20,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from anxin.accounts.api import router as accounts_router
 from anxin.accounts.tokens import api_auth
+from anxin.assessments.api import router as assessments_router
 from anxin.cases.api import router as cases_router
 from anxin.clients.api import router as clients_router
 
@@ -85,3 +86,4 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", clients_router)
 api.add_router("/", cases_router)
+api.add_router("/", assessments_router)

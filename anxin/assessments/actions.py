@@ -15,9 +15,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import Organisation, User
-from anxin.assessments.definitions import DefinitionError, localised, parse, row
+from anxin.assessments.definitions import localised, parse, row
 from anxin.assessments.models import AssessmentRecord, Instrument
 from anxin.assessments.scoring import crisis_flags, score
+from anxin.assessments.validation import DefinitionError
 from anxin.audit.actions import record as audit
 from anxin.audit.models import AuditEvent
 from anxin.cases.models import Case

@@ -18,7 +18,7 @@ from pydantic import Field
 from anxin.accounts.api import api_user
 from anxin.assessments import actions
 from anxin.assessments.access import get_assessment_for_user
-from anxin.assessments.change import improvement_rule
+from anxin.assessments.change import Change, improvement_rule
 from anxin.assessments.definitions import flag_labels, localised
 from anxin.assessments.models import AssessmentRecord, Instrument
 from anxin.assessments.selectors import (
@@ -78,6 +78,7 @@ class AssessmentOut(AssessmentSummaryOut):
 
 class ChangeOut(Schema):
     instrument: str
+    kind: str = Field(description="overall: baseline (else first) to latest; step: consecutive")
     from_id: int
     from_date: dt.date
     from_total: float
@@ -163,6 +164,27 @@ def assessment_out(record: AssessmentRecord) -> AssessmentOut:
     )
 
 
+def change_out(
+    code: str, kind: str, first: AssessmentRecord, last: AssessmentRecord, change: Change
+) -> ChangeOut:
+    return ChangeOut(
+        instrument=code,
+        kind=kind,
+        from_id=first.pk,
+        from_date=first.assessed_on,
+        from_total=change.before,
+        to_id=last.pk,
+        to_date=last.assessed_on,
+        to_total=change.after,
+        rci=change.rci,
+        reliable_change=change.reliable,
+        reduction_rate=change.reduction_rate,
+        reduction_category=change.reduction_category,
+        crossed_cutoff=change.crossed_cutoff,
+        improved=change.improved,
+    )
+
+
 @router.get("/instruments", response=list[InstrumentOut], summary="Instruments you can use")
 def instrument_list(request: HttpRequest) -> list[InstrumentOut]:
     user = api_user(request)
@@ -183,22 +205,12 @@ def case_assessment_list(request: HttpRequest, case_id: Id) -> CaseAssessmentsOu
         improvement_rule=rule,
         assessments=[AssessmentSummaryOut(**_summary(r)) for r in records],
         changes=[
-            ChangeOut(
-                instrument=row.code,
-                from_id=row.first.pk,
-                from_date=row.first.assessed_on,
-                from_total=row.change.before,
-                to_id=row.last.pk,
-                to_date=row.last.assessed_on,
-                to_total=row.change.after,
-                rci=row.change.rci,
-                reliable_change=row.change.reliable,
-                reduction_rate=row.change.reduction_rate,
-                reduction_category=row.change.reduction_category,
-                crossed_cutoff=row.change.crossed_cutoff,
-                improved=row.change.improved,
-            )
+            change_out(row.code, kind, first, last, change)
             for row in changes(records, rule)
+            for kind, first, last, change in [
+                ("overall", row.first, row.last, row.change),
+                *(("step", a, b, c) for a, b, c in row.steps),
+            ]
         ],
     )
 

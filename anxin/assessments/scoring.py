@@ -15,15 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from anxin.assessments.definitions import (
-    flag_labels,
-    is_number,
-    is_scored,
-    item_map,
-    localised,
-    option_score,
-    scored_range,
-)
+from anxin.assessments.definitions import flag_labels, item_map, localised
+from anxin.assessments.validation import is_number, is_scored, option_score, scored_range
 
 TEXT_LIMIT = 2000
 COMPARE = {

@@ -12,6 +12,7 @@ from anxin.assessments.change import Change, compare
 from anxin.assessments.definitions import flag_labels, item_map, localised
 from anxin.assessments.models import AssessmentRecord, Instrument
 from anxin.assessments.scoring import answer_label
+from anxin.assessments.validation import is_number
 from anxin.cases.models import Case
 
 
@@ -140,6 +141,15 @@ def answer_rows(record: AssessmentRecord, answers: dict[str, Any]) -> list[dict[
             "text": localised(item.get("text")),
             "answer": answer_label(item, answers.get(code)),
             "value": answers.get(code),
+            "numeric": item.get("type", "choice") == "choice" and is_number(answers.get(code)),
         }
         for code, item in items.items()
+    ]
+
+
+def subscale_rows(record: AssessmentRecord) -> list[tuple[str, float]]:
+    """A record's subscale totals with their labels from its definition."""
+    labels = (record.instrument.definition or {}).get("subscales") or {}
+    return [
+        (localised(labels.get(code)) or code, value) for code, value in record.subscales.items()
     ]

@@ -16,7 +16,7 @@ from anxin.accounts.access import require_org_admin
 from anxin.assessments import actions, selectors
 from anxin.assessments.access import get_assessment_for_user
 from anxin.assessments.change import RULES, improvement_rule
-from anxin.assessments.definitions import is_number, localised
+from anxin.assessments.definitions import localised
 from anxin.assessments.forms import InstrumentUploadForm, StartForm
 from anxin.assessments.models import AssessmentRecord, Instrument
 from anxin.assessments.scoring import ScoringError
@@ -29,6 +29,7 @@ from anxin.assessments.selectors import (
     instruments_for,
     score_series,
 )
+from anxin.assessments.validation import is_number
 from anxin.cases.access import cases_visible_to, get_case_for_user
 from anxin.cases.models import Case
 from anxin.core.requests import AuthedHttpRequest
@@ -172,7 +173,7 @@ def assessment_detail(request: AuthedHttpRequest, record_id: int) -> HttpRespons
         "band_label": band_label(assessment),
         "flags": flag_list(assessment),
         "rows": answer_rows(assessment, answers),
-        "subscales": assessment.subscales,
+        "subscales": selectors.subscale_rows(assessment),
     }
     return render(request, "assessments/detail.html", context)
 

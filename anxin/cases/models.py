@@ -19,7 +19,7 @@ class Step(models.TextChoices):
     BASELINE = "baseline", _("Baseline assessment")
     REGISTRATION = "registration", _("Registration and filing")
     AGREEMENT = "agreement", _("Service agreement signed")
-    PLAN = "plan", _("Service plan")
+    PLAN = "plan", _("Service plan made")
     SERVICE = "service", _("In service")
     CLOSURE = "closure", _("Closure registered")
     FOLLOW_UP = "follow_up", _("Follow-up after closure")

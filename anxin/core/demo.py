@@ -1,8 +1,12 @@
-"""Demo data: one organisation running the two tender projects, its team and ~500 clients.
+"""Demo data: one organisation running the two tender projects, its team and ~500 clients, and
+their caseload walked along the workflow of LW §5 (``anxin.core.demo_cases``).
 
 Everything is written through the actions (``project_create``, ``staff_create``,
-``membership_set``, ``qualification_add``, ``client_register``), so encryption, history and audit
-are the real thing. Deterministic: one seeded ``random.Random`` and a fixed reference date.
+``membership_set``, ``qualification_add``, ``client_register``, then the case, plan and assessment
+actions), so encryption, history and audit are the real thing. Deterministic: one seeded
+``random.Random`` and a fixed reference date (``AS_OF``), except where the actions themselves
+date an event today or want a date after today (a plan's review date). The reminders are
+generated once at the end, so the logins find tasks waiting.
 The people are synthetic; ID numbers are valid (GB 11643) but belong to nobody on purpose.
 """
 
@@ -10,14 +14,18 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from anxin.accounts import actions as accounts
 from anxin.accounts.models import Membership, Organisation, Project, User
+from anxin.cases.reminders import generate_reminders
 from anxin.clients.actions import client_register
+from anxin.core.demo_cases import walk_caseload
 from anxin.core.demo_people import plan_clients
 from anxin.core.models import Division
 
@@ -177,22 +185,23 @@ PERSONAS = (
         "worker",
         "社工 · liwan-2026",
         "social worker · liwan-2026",
-        "荔湾项目：全部档案（可编辑）；看不到崇川",
-        "Liwan: all archives (read and write); not Chongchuan",
+        "荔湾项目：全部档案（可编辑），负责约 35 个个案及其待办（含危机）；看不到崇川",
+        "Liwan: all archives (read and write), ~35 own cases and their tasks (crises too); "
+        "not Chongchuan",
     ),
     Persona(
         "counsellor",
         "心理咨询师 · chongchuan-2026",
         "counsellor · chongchuan-2026",
-        "崇川项目：全部档案（可编辑）；看不到荔湾",
-        "Chongchuan: all archives (read and write); not Liwan",
+        "崇川项目：全部档案（可编辑），负责约 40 个个案；看不到荔湾",
+        "Chongchuan: all archives (read and write), ~40 own cases; not Liwan",
     ),
     Persona(
         "supervisor",
         "督导 · liwan-2026",
         "supervisor · liwan-2026",
-        "荔湾项目：档案只读",
-        "Liwan: archives, read only",
+        "荔湾项目：档案只读；全项目的危机待办",
+        "Liwan: archives, read only; the project's crisis tasks",
     ),
     Persona(
         "purchaser",
@@ -209,6 +218,8 @@ class DemoSummary:
     clients: dict[str, int]
     waiting: dict[str, int]
     staff: int
+    cases: dict[str, Counter[str]] = field(default_factory=dict)  # what the walk did, by kind
+    reminders: dict[str, int] = field(default_factory=dict)
 
 
 def demo_loaded() -> bool:
@@ -356,4 +367,6 @@ def load_demo(*, scale: float = 1.0, seed: int = 2026) -> DemoSummary | None:
             )
         summary.clients[spec.code] = total
         summary.waiting[spec.code] = waiting
+        summary.cases[spec.code] = walk_caseload(project, users, rng)
+    summary.reminders = generate_reminders(today=timezone.localdate())
     return summary

@@ -11,14 +11,13 @@ from django.utils import translation
 
 from anxin.assessments.definitions import (
     BUILTIN_DIR,
-    DefinitionError,
     builtin_files,
     parse,
     sync_builtin_instruments,
-    validate,
 )
 from anxin.assessments.models import Instrument
 from anxin.assessments.tests.conftest import BUILTINS
+from anxin.assessments.validation import DefinitionError, validate
 
 GOOD = """
 code: mood

@@ -21,8 +21,6 @@ from anxin.cases.actions import case_close
 from anxin.cases.models import Case
 from anxin.core.testing import World, register
 
-pytestmark = pytest.mark.urls("anxin.assessments.tests.urls")
-
 READERS = ["worker", "lead", "counsellor", "supervisor"]
 WRITERS = ["worker", "lead", "counsellor"]
 BLIND = ["other_worker", "purchaser", "outsider", "admin"]
@@ -173,6 +171,7 @@ def test_case_page_shows_chart_data_and_change(world: World, login, case: Case) 
     assert change.change.reduction_percent == 55.6
     assert change.change.crossed_cutoff is True and change.change.improved is True
     assert "55.6 %" in body
+    assert [round(c.rci, 2) for _, _, c in change.steps] == [-1.86, -1.24]  # -6 and -4 points
 
 
 def test_the_project_rule_decides_improved(world: World, login, case: Case) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from io import StringIO
 from typing import Any
 
@@ -13,11 +14,14 @@ from django.db import connection
 
 from anxin.accounts.models import Membership, Project, Qualification, User
 from anxin.accounts.selectors import team_status
+from anxin.assessments.models import AssessmentRecord
 from anxin.audit.models import AuditEvent
-from anxin.cases.models import Case
+from anxin.cases.classification import service_refusal
+from anxin.cases.models import STEP_ORDER, Case, CaseEvent, PlanItem, ServicePlan, Step, Task
 from anxin.clients.models import Client, FamilyMember
 from anxin.core import idcard
 from anxin.core.demo import PASSWORD, PERSONAS, URL
+from anxin.core.demo_cases import PARTNER, reference_day
 from anxin.core.demo_people import AS_OF, plan_clients
 from anxin.core.divisions import load_districts
 from anxin.core.models import Division
@@ -35,6 +39,7 @@ def run(*args: str) -> str:
 def counts() -> dict[str, int]:
     models: list[Any] = [Client, FamilyMember, Case, User, Membership, Qualification, Project]
     models += [AuditEvent, Client.history.model, Case.history.model]
+    models += [CaseEvent, ServicePlan, PlanItem, AssessmentRecord, Task]
     return {m.__name__: m.objects.count() for m in models}
 
 
@@ -46,6 +51,85 @@ def streets_of(district: str) -> set[str]:
 
 def served_streets(project: Project) -> set[str]:
     return set(Case.objects.filter(project=project).values_list("client__street_id", flat=True))
+
+
+def past(step: str) -> list[str]:
+    """The steps from ``step`` on, up to closure and follow-up."""
+    return STEP_ORDER[STEP_ORDER.index(step) :]
+
+
+def latest_plan(case: Case) -> ServicePlan | None:
+    return case.plans.order_by("-version").first()
+
+
+def assert_caseload(liwan: Project, chongchuan: Project) -> dict[str, Counter[str]]:
+    """The walk of LW §5 as a social worker finds it after ``load-demo``, at any scale."""
+    started = Case.objects.exclude(status=Case.Status.WAITING)
+    # every case past the baseline step has its baseline assessments; no date after AS_OF
+    for case in started.filter(step__in=past(Step.BASELINE)):
+        codes = set(
+            case.assessments.filter(timepoint="baseline").values_list("instrument__code", flat=True)
+        )
+        wanted = {"danger-level", "sdss", "phq9"} if case.project == liwan else {"phq9", "gad7"}
+        assert codes == wanted, (case.pk, case.step, codes)
+    assert not AssessmentRecord.objects.filter(assessed_on__gt=reference_day()).exists()
+    # a plan before the service, and for every case closed after it (all were, in the demo)
+    assert not started.filter(step__in=past(Step.PLAN), plans__isnull=True).exists()
+
+    # classes: all three in Liwan, set on every case past baseline; none in Chongchuan
+    classes = Counter(
+        started.filter(project=liwan, step__in=past(Step.BASELINE)).values_list(
+            "classification", flat=True
+        )
+    )
+    assert set(classes) == {"A", "B", "C"}, classes
+    assert not Case.objects.filter(project=chongchuan).exclude(classification="").exists()
+
+    # in service: a plan whose items the class allows, a responsible worker, the service step
+    in_service = Case.objects.filter(status=Case.Status.OPEN, step__in=[Step.PLAN, Step.SERVICE])
+    assert in_service.filter(step=Step.SERVICE).count() > 0.6 * started.count()
+    for case in in_service.select_related("project"):
+        plan = latest_plan(case)
+        assert plan is not None and case.worker_id == plan.responsible_id, case.pk
+        items = list(plan.items.values_list("service_item", flat=True))
+        assert items and not [i for i in items if service_refusal(case, i)], (case.pk, items)
+    revised = ServicePlan.objects.filter(version__gt=1)
+    assert revised.exists() and not revised.filter(revision_reason="").exists()
+    assert AssessmentRecord.objects.filter(timepoint="process").exists()
+
+    # crises raised by the assessments: for the worker and the supervisor at once
+    crisis = Task.objects.filter(kind=Task.Kind.CRISIS, status=Task.Status.OPEN)
+    holders = set(crisis.values_list("assignee__username", flat=True))
+    assert {"worker", "supervisor"} <= holders, holders
+
+    # closures end in an exit; the completed ones have their outcome assessment
+    closed = Case.objects.filter(status=Case.Status.CLOSED)
+    assert closed.exists() and not closed.filter(exit="").exists()
+    assert not closed.filter(closed_on__isnull=True).exists()
+    for case in closed.filter(exit=Case.Exit.COMPLETED):
+        assert case.assessments.filter(timepoint="outcome").exists(), case.pk
+    for case in closed.filter(exit=Case.Exit.TRANSFER):
+        exit = case.events.get(kind=CaseEvent.Kind.EXIT)
+        assert exit.detail["transfer_to"] == PARTNER
+    for case in closed.filter(exit=Case.Exit.WITHDRAWAL):
+        assert case.events.get(kind=CaseEvent.Kind.EXIT).attachment
+
+    # through the actions: one audit event per step, plan version and assessment
+    audit = Counter(AuditEvent.objects.values_list("action", flat=True))
+    assert audit["plan.create"] == ServicePlan.objects.count()
+    assert audit["assessment.record"] == AssessmentRecord.objects.count()
+    steps = CaseEvent.objects.filter(kind=CaseEvent.Kind.STEP).exclude(step=Step.REFERRAL)
+    assert (
+        sum(n for action, n in audit.items() if action.startswith("case.step."))
+        + audit["case.follow_up"]
+        == steps.count()
+    )
+    assert audit["case.close"] == closed.count()
+    return {
+        "stages": Counter(started.values_list("step", flat=True)),
+        "exits": Counter(closed.values_list("exit", flat=True)),
+        "classes": classes,
+    }
 
 
 def assert_ids_valid(clients: list[Client]) -> None:
@@ -126,6 +210,37 @@ def test_load_demo_fills_both_projects_and_is_idempotent() -> None:
     purchaser = User.objects.get(username="purchaser")
     assert purchaser.organisation_id is None and purchaser.check_password(PASSWORD)
 
+    # the caseload of LW §5, walked through the actions
+    seen = assert_caseload(liwan, chongchuan)
+    assert seen["exits"].keys() == {"completed", "transfer", "withdrawal", "death", "moved"}
+    assert 15 <= sum(seen["exits"].values()) <= 35
+    liwan_cases = Case.objects.filter(project=liwan).exclude(status=Case.Status.WAITING)
+    early = liwan_cases.filter(step__in=[Step.REFERRAL, Step.APPLICATION]).count()
+    middle = liwan_cases.filter(step__in=[Step.BASELINE, Step.REGISTRATION, Step.AGREEMENT]).count()
+    serving = liwan_cases.filter(status=Case.Status.OPEN, step=Step.SERVICE).count()
+    assert 8 <= early <= 18 and 10 <= middle <= 20, (early, middle)
+    assert 140 <= serving <= 190, serving
+    classified = sum(seen["classes"].values())
+    shares = {k: n / classified for k, n in seen["classes"].items()}
+    assert 0.2 <= shares["A"] <= 0.4 and 0.35 <= shares["B"] <= 0.55, shares
+    assert 0.15 <= shares["C"] <= 0.35, shares
+    assert 30 <= Case.objects.filter(project=liwan, worker__username="worker").count() <= 40
+    assert (
+        35 <= Case.objects.filter(project=chongchuan, worker__username="counsellor").count() <= 45
+    )
+    assert Case.objects.filter(project=liwan, replaced_by__isnull=False).count() == 2
+    assert 10 <= Case.objects.filter(project=liwan, status=Case.Status.WAITING).count() <= 20
+    crises = Task.objects.filter(kind=Task.Kind.CRISIS, project=liwan)
+    assert 3 <= crises.values("case").distinct().count() <= 6
+    # the reminders ran once: reviews and follow-ups due, some for the worker persona
+    K = Task.Kind
+    kinds = set(Task.objects.filter(assignee__username="worker").values_list("kind", flat=True))
+    assert K.CRISIS in kinds and kinds & {K.PROCESS_REVIEW, K.PLAN_REVIEW, K.FOLLOW_UP}, kinds
+    reminders = set(Task.objects.values_list("kind", flat=True))
+    assert {K.PROCESS_REVIEW, K.PLAN_REVIEW, K.FOLLOW_UP} <= reminders, reminders
+    assert Task.objects.filter(assignee__username="worker").count() < 20  # a day's work, not 35
+    assert CaseEvent.objects.filter(step=Step.FOLLOW_UP).exists()
+
     before = counts()
     assert "demo data already loaded" in run("load-demo")
     assert counts() == before
@@ -147,6 +262,7 @@ def test_small_scale_still_covers_every_street() -> None:
     assert served_streets(liwan) == streets_of("440103")
     assert served_streets(chongchuan) == streets_of("320613")
     assert Client.objects.count() < 60
+    assert_caseload(liwan, chongchuan)
 
 
 @pytest.mark.django_db

@@ -24,7 +24,11 @@
           return `${escape(point.date)}<br>${escape(point.timepoint)}: <b>${escape(point.total)}</b> ${escape(point.band)}`;
         },
       },
-      xAxis: { type: "time" },
+      xAxis: {
+        type: "time",
+        splitNumber: 3,
+        axisLabel: { hideOverlap: true, formatter: "{yyyy}-{MM}-{dd}" },
+      },
       yAxis: {
         type: "value",
         min: s.min === null ? undefined : s.min,
