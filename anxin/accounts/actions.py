@@ -121,6 +121,26 @@ def project_set_eligibility(
 
 
 @transaction.atomic
+def project_set_workflow(
+    *, project: Project, settings: dict[str, Any], acting_user: User, request: Any = None
+) -> Project:
+    """Change workflow settings (intervals, the improvement rule); the audit keeps before/after."""
+    before = dict(project.workflow)
+    project.workflow = {**project.workflow, **settings}
+    project.updated_by = acting_user
+    project.save(update_fields=["workflow", "updated_by", "updated_at"])
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action="project.workflow",
+        obj=project,
+        request=request,
+        detail={"before": before, "after": project.workflow},
+    )
+    return project
+
+
+@transaction.atomic
 def staff_create(
     *,
     organisation: Organisation,

@@ -149,3 +149,28 @@ class QualificationForm(StyledForm):
 
 def staff_user_queryset(organisation_id: int) -> Any:
     return User.objects.filter(organisation_id=organisation_id)
+
+
+class WorkflowSettingsForm(StyledForm):
+    """The per-project settings of reminders and of "significant improvement" (conventions)."""
+
+    process_review_days = forms.IntegerField(
+        label=_("Process review every (days)"), min_value=7, max_value=366
+    )
+    plan_review_days = forms.IntegerField(
+        label=_("Default plan review after (days)"), min_value=7, max_value=366
+    )
+    no_contact_days = forms.IntegerField(
+        label=_("Remind after no contact for (days)"), min_value=1, max_value=366
+    )
+    follow_up_after_closure_days = forms.IntegerField(
+        label=_("Follow-up visit after closure (days)"), min_value=1, max_value=366
+    )
+    improvement_rule = forms.ChoiceField(
+        label=_("Significant improvement means"),
+        choices=[
+            ("reliable_change", _("Reliable change in the improving direction")),
+            ("reduction_rate_50", _("Score-reduction rate of 50 % or more")),
+            ("cutoff", _("Crossing the instrument's cut-off")),
+        ],
+    )

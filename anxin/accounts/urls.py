@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/", views.project_list, name="projects"),
     path("projects/new/", views.project_create, name="project-create"),
     path("projects/<slug:code>/", views.project_detail, name="project"),
+    path("projects/<slug:code>/workflow/", views.project_workflow, name="project-workflow"),
     path("projects/<slug:code>/viewers/", views.purchaser_viewer_add, name="purchaser-viewer-add"),
     path("staff/", views.staff_list, name="staff"),
     path("staff/new/", views.staff_create, name="staff-create"),

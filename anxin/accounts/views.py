@@ -28,10 +28,12 @@ from anxin.accounts.forms import (
     PurchaserViewerForm,
     QualificationForm,
     StaffForm,
+    WorkflowSettingsForm,
 )
 from anxin.accounts.models import Membership, Project, Qualification, User
 from anxin.accounts.selectors import project_memberships, team_status
 from anxin.cases.models import Case
+from anxin.contracts.catalogue import workflow_settings
 from anxin.core.forms import errors_text
 from anxin.core.requests import AuthedHttpRequest
 
@@ -131,6 +133,7 @@ def project_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
         "team": team_status(project),
         "memberships": project_memberships(project),
         "viewer_form": PurchaserViewerForm(initial={"employer": project.purchaser}),
+        "workflow_form": WorkflowSettingsForm(initial=workflow_settings(project)),
         "is_admin": request.user.is_org_admin
         and request.user.organisation_id == project.organisation_id,
     }
@@ -160,6 +163,21 @@ def purchaser_viewer_add(request: AuthedHttpRequest, code: str) -> HttpResponse:
             request,
             _("Not saved: %(errors)s") % {"errors": errors_text(form)},
         )
+    return redirect("accounts:project", code=project.code)
+
+
+@login_required
+@require_POST
+def project_workflow(request: AuthedHttpRequest, code: str) -> HttpResponse:
+    project = get_project_for_user(request.user, code, manage=True, request=request)
+    form = WorkflowSettingsForm(request.POST)
+    if form.is_valid():
+        actions.project_set_workflow(
+            project=project, settings=form.cleaned_data, acting_user=request.user, request=request
+        )
+        messages.success(request, _("Workflow settings saved."))
+    else:
+        messages.error(request, _("Not saved: %(errors)s") % {"errors": errors_text(form)})
     return redirect("accounts:project", code=project.code)
 
 

@@ -80,6 +80,11 @@ def workflow_setting(project: Any, key: str) -> Any:
     return default_workflow(project.template).get(key, WORKFLOW_DEFAULTS.get(key))
 
 
+def workflow_settings(project: Any) -> dict[str, Any]:
+    """Every workflow setting of the project, defaults filled in."""
+    return {**default_workflow(project.template), **(project.workflow or {})}
+
+
 def service_items(project: Any) -> list[dict[str, Any]]:
     """The project's service catalogue: code, name (in the user's language), tier, classes."""
     return [

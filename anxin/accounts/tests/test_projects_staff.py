@@ -209,3 +209,25 @@ def test_only_the_org_admin_adds_purchaser_logins(world, login):
     )
     assert response.status_code == 404
     assert not User.objects.filter(username="x1").exists()
+
+
+def test_admin_changes_workflow_settings_and_others_cannot(world, login):
+    from anxin.contracts.catalogue import workflow_setting
+
+    data = {
+        "process_review_days": "60",
+        "plan_review_days": "90",
+        "no_contact_days": "14",
+        "follow_up_after_closure_days": "30",
+        "improvement_rule": "reduction_rate_50",
+    }
+    assert (
+        login(world.lead).post(reverse("accounts:project-workflow", args=["lw"]), data).status_code
+        == 404
+    )
+    response = login(world.admin).post(reverse("accounts:project-workflow", args=["lw"]), data)
+    assert response.status_code == 302
+    world.liwan.refresh_from_db()
+    assert workflow_setting(world.liwan, "no_contact_days") == 14
+    assert world.liwan.workflow["improvement_rule"] == "reduction_rate_50"
+    assert world.liwan.workflow["classification"]  # untouched settings stay

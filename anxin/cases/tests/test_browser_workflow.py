@@ -77,7 +77,7 @@ def test_referral_to_closure(transactional_db, world, page: Page):
     page.locator("#id_times_medication_training").fill("2")
     page.get_by_role("button", name="保存服务计划").click()
     expect(page.get_by_text("规律服药，每周参加一次康复活动")).to_be_visible()
-    record_step(page, "服务提供")
+    record_step(page, "服务中")
 
     page.locator("form[action$='/review/'] textarea").fill("服药依从性好，情绪稳定")
     page.get_by_role("button", name="记录过程评估").click()
