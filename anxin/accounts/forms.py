@@ -170,7 +170,7 @@ class WorkflowSettingsForm(StyledForm):
         label=_("Significant improvement means"),
         choices=[
             ("reliable_change", _("Reliable change in the improving direction")),
-            ("reduction_rate_50", _("Score-reduction rate of 50 % or more")),
+            ("reduction_rate_50", _("Score-reduction rate of 50 percent or more")),
             ("cutoff", _("Crossing the instrument's cut-off")),
         ],
     )

@@ -26,7 +26,7 @@ RC_THRESHOLD = 1.96
 DEFAULT_RULE = "reliable_change"
 RULES = {
     "reliable_change": _("Reliable change (RC beyond 1.96)"),
-    "reduction_rate_50": _("Score-reduction rate of 50 % or more"),
+    "reduction_rate_50": _("Score-reduction rate of 50 percent or more"),
     "cutoff": _("Crossing the cut-off into the healthy range"),
 }
 REDUCTION_CATEGORIES = (

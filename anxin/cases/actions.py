@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
@@ -28,10 +29,13 @@ from anxin.cases.models import (
     Step,
 )
 from anxin.clients.models import Client
+from anxin.core.language import in_site_language
 from anxin.core.uploads import check_upload
 
 CHANGE = AuditEvent.Kind.CHANGE
 # Steps recorded with case_step; the plan, closure and follow-up have actions of their own.
+# Events whose dates must keep the order of the workflow.
+ORDERED_KINDS = (CaseEvent.Kind.STEP, CaseEvent.Kind.PLAN, CaseEvent.Kind.PROCESS_REVIEW)
 SIMPLE_STEPS = (Step.APPLICATION, Step.BASELINE, Step.REGISTRATION, Step.AGREEMENT, Step.SERVICE)
 
 
@@ -109,6 +113,20 @@ def step_requirements(case: Case, step: str) -> list[str]:
     return needs
 
 
+def _date_problems(case: Case, on: dt.date) -> list[str]:
+    """A step is dated between the last recorded step and today."""
+    if on > timezone.localdate():
+        return [_("The date cannot be in the future.")]
+    last = case.events.filter(kind__in=ORDERED_KINDS).aggregate(last=Max("on"))["last"]
+    earliest = max(d for d in (case.opened_on, last) if d is not None)
+    if on < earliest:
+        return [
+            _("The date cannot be before the previous step (%(date)s).")
+            % {"date": date_format(earliest, "DATE_FORMAT")}
+        ]
+    return []
+
+
 def _refuse(problems: list[str]) -> None:
     if problems:
         raise ValidationError(problems)
@@ -131,8 +149,7 @@ def case_step(
     problems = step_requirements(case, step)
     if step == Step.AGREEMENT and attachment is None:
         problems.append(_("Attach the signed informed-consent / service agreement."))
-    if on > timezone.localdate():
-        problems.append(_("The date cannot be in the future."))
+    problems += _date_problems(case, on)
     _refuse(problems)
     if attachment is not None:
         check_upload(attachment, kinds=("pdf", "image"))
@@ -162,7 +179,12 @@ def case_step(
 
 @transaction.atomic
 def case_admit_from_waiting(
-    *, case: Case, replaces: Case | None = None, acting_user: User, request: Any = None
+    *,
+    case: Case,
+    replaces: Case | None = None,
+    on: dt.date | None = None,
+    acting_user: User,
+    request: Any = None,
 ) -> Case:
     """Take a client from the project's waiting list (R2.6), optionally replacing a closed case."""
     if case.status != Case.Status.WAITING:
@@ -178,12 +200,14 @@ def case_admit_from_waiting(
         status=Client.Status.ACTIVE
     )
     detail = {"replaces": replaces.pk} if replaces else {}
+    with in_site_language():
+        note = _("Admitted from the waiting list.")
     _event(
         case,
         kind=CaseEvent.Kind.NOTE,
-        on=timezone.localdate(),
+        on=on or timezone.localdate(),
         acting_user=acting_user,
-        content=_("Admitted from the waiting list."),
+        content=note,
         detail=detail,
     )
     if replaces is not None:
@@ -211,6 +235,7 @@ def plan_create(
     items: list[PlanItemInput],
     agreed_with: str = "",
     revision_reason: str = "",
+    on: dt.date | None = None,
     acting_user: User,
     request: Any = None,
 ) -> ServicePlan:
@@ -234,8 +259,10 @@ def plan_create(
             problems.append(refusal)
         if item.times < 1 or item.per not in PlanItem.Per.values:
             problems.append(_("Give how often each item is agreed (times and period)."))
-    if review_on <= timezone.localdate():
-        problems.append(_("The review date must be in the future."))
+    on = on or timezone.localdate()
+    problems += _date_problems(case, on)
+    if review_on <= on:
+        problems.append(_("The review date must come after the plan date."))
     _refuse(problems)
     version = (case.plans.aggregate(v=Max("version"))["v"] or 0) + 1
     plan = ServicePlan.objects.create(
@@ -260,15 +287,14 @@ def plan_create(
     _event(
         case,
         kind=CaseEvent.Kind.PLAN,
-        on=timezone.localdate(),
+        on=on,
         acting_user=acting_user,
         content=revision_reason,
         detail={"plan": plan.pk, "version": version},
     )
     if first:
         case.step = Step.PLAN
-    if case.worker_id is None:
-        case.worker = responsible
+    case.worker = responsible  # the latest plan names who is responsible now
     case.updated_by = acting_user
     case.save(update_fields=["step", "worker", "updated_by", "updated_at"])
     record(
@@ -293,8 +319,7 @@ def process_review(
         problems.append(_("Process reviews start once the case has a service plan."))
     if not content.strip():
         problems.append(_("Write what the review found."))
-    if on > timezone.localdate():
-        problems.append(_("The date cannot be in the future."))
+    problems += _date_problems(case, on)
     _refuse(problems)
     event = _event(
         case, kind=CaseEvent.Kind.PROCESS_REVIEW, on=on, content=content, acting_user=acting_user
@@ -397,7 +422,8 @@ def case_close(
         client = case.client
         client.status = new_status
         client.updated_by = acting_user
-        client._change_reason = _("Case closed: %(exit)s") % {"exit": Case.Exit(exit).label}  # type: ignore[attr-defined]
+        with in_site_language():
+            client._change_reason = _("Case closed: %(exit)s") % {"exit": Case.Exit(exit).label}  # type: ignore[attr-defined]
         client.save(update_fields=["status", "updated_by", "updated_at"])
     record(
         actor=acting_user,

@@ -18,6 +18,7 @@ from anxin.audit.actions import record as audit
 from anxin.audit.models import AuditEvent
 from anxin.cases.models import Case, CaseEvent, Classification
 from anxin.contracts.catalogue import service_item, workflow_setting
+from anxin.core.language import in_site_language
 
 RULE_TIMEPOINTS = ("baseline", "process")
 
@@ -102,14 +103,17 @@ def classify_after_assessment(*, record: Any, acting_user: Any) -> Outcome | Non
         return None
     outcome = classification_outcome(case)
     if outcome.klass:
+        with in_site_language():
+            reason = _(
+                "By the project's classification rules after the %(timepoint)s assessment."
+            ) % {"timepoint": record.get_timepoint_display()}
         set_class(
             case,
             outcome.klass,
             source="rule",
             on=record.assessed_on,
             acting_user=acting_user,
-            reason=_("By the project's classification rules after the %(timepoint)s assessment.")
-            % {"timepoint": record.get_timepoint_display()},
+            reason=reason,
         )
     return outcome
 

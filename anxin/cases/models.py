@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from anxin.accounts.models import Project
@@ -51,7 +52,7 @@ class Case(TrackedModel):
         TRANSFER = "transfer", _("Transferred out")
         WITHDRAWAL = "withdrawal", _("Voluntary withdrawal")
         DEATH = "death", _("Death")
-        MOVED = "moved", _("Moved away")
+        MOVED = "moved", pgettext_lazy("case exit", "Moved away")
         INELIGIBLE = "ineligible", _("No longer eligible")
 
     project = models.ForeignKey(
@@ -229,7 +230,7 @@ class Task(models.Model):
         CRISIS = "crisis", _("Crisis")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("task status", "Open")
         DONE = "done", _("Handled")
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tasks")

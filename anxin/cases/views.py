@@ -60,11 +60,13 @@ def case_detail(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
         "case": case,
         "can_write": can_write,
         "step_form": AgreementForm() if case.step == Step.REGISTRATION else StepForm(),
-        "review_form": ReviewForm(),
-        "close_form": CloseForm(),
-        "follow_up_form": FollowUpForm(),
-        "classify_form": ClassifyForm(initial={"klass": case.classification or None}),
-        "admit_form": AdmitForm(replaceable=replaceable_cases(case.project_id)),
+        "review_form": ReviewForm(prefix="review"),
+        "close_form": CloseForm(prefix="close"),
+        "follow_up_form": FollowUpForm(prefix="follow_up"),
+        "classify_form": ClassifyForm(
+            prefix="classify", initial={"klass": case.classification or None}
+        ),
+        "admit_form": AdmitForm(prefix="admit", replaceable=replaceable_cases(case.project_id)),
         **case_page(case),
     }
     return render(request, "cases/detail.html", context)
@@ -98,7 +100,7 @@ def case_step(request: AuthedHttpRequest, case_id: int, step: str) -> HttpRespon
 @require_POST
 def case_review(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = ReviewForm(request.POST)
+    form = ReviewForm(request.POST, prefix="review")
     if not form.is_valid():
         return _invalid(request, case, form)
     return _done(
@@ -115,7 +117,7 @@ def case_review(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_close(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = CloseForm(request.POST, request.FILES)
+    form = CloseForm(request.POST, request.FILES, prefix="close")
     if not form.is_valid():
         return _invalid(request, case, form)
     return _done(
@@ -132,7 +134,7 @@ def case_close(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_follow_up(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = FollowUpForm(request.POST)
+    form = FollowUpForm(request.POST, prefix="follow_up")
     if not form.is_valid():
         return _invalid(request, case, form)
     return _done(
@@ -149,7 +151,7 @@ def case_follow_up(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_classify(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = ClassifyForm(request.POST)
+    form = ClassifyForm(request.POST, prefix="classify")
     if not form.is_valid():
         return _invalid(request, case, form)
     d = form.cleaned_data
@@ -171,7 +173,7 @@ def case_classify(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_admit(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = AdmitForm(request.POST, replaceable=replaceable_cases(case.project_id))
+    form = AdmitForm(request.POST, prefix="admit", replaceable=replaceable_cases(case.project_id))
     if not form.is_valid():
         return _invalid(request, case, form)
     return _done(

@@ -561,10 +561,8 @@ class Walker:
         goals = self.rng.choice(self.spec.goals[case.classification or ""])
         guardians = [rel for rel, guardian in self.relations[case.client_id] if guardian]
         agreed = "本人及" + GUARDIAN_ZH.get(guardians[0], "监护人") if guardians else "本人"
-        # a quarter after the plan, but the action wants a review date after today
-        review_on = on + dt.timedelta(days=90)
-        if review_on <= self.today:
-            review_on = self.today + dt.timedelta(days=self.rng.randint(1, 80))
+        # plans here run for most of the service year; a few reviews come due in the demo
+        review_on = on + dt.timedelta(days=self.rng.randint(240, 330))
         cases.plan_create(
             case=case,
             goals=goals,
@@ -573,6 +571,7 @@ class Walker:
             items=self._items(route),
             agreed_with=agreed,
             revision_reason=reason,
+            on=on,
             acting_user=route.worker,
         )
         self.done["plan.revised" if reason else "plan"] += 1
@@ -619,6 +618,7 @@ class Walker:
             day = self.ref - dt.timedelta(days=self.rng.randint(0, 4))
             while not is_workday(day):
                 day -= dt.timedelta(days=1)
+            day = max(day, reviews[-1] if reviews else dates[Step.SERVICE])
             text = CRISIS_REVIEWS[route.crisis]
             cases.process_review(case=route.case, on=day, content=text, acting_user=route.worker)
             self.done["process_review"] += 1

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from anxin.assessments.models import Instrument
 from anxin.cases.models import Case, Step
@@ -66,7 +66,7 @@ def test_referral_to_closure(transactional_db, world, page: Page):
     record_step(page, "基线评估")
     record_step(page, "登记建档")
     page.locator("#id_attachment").set_input_files(
-        files=[{"name": "协议.png", "mimeType": "image/png", "buffer": PNG}]
+        files=FilePayload(name="协议.png", mimeType="image/png", buffer=PNG)
     )
     record_step(page, "签订服务协议")
 
@@ -84,11 +84,11 @@ def test_referral_to_closure(transactional_db, world, page: Page):
     expect(page.locator(".timeline")).to_contain_text("服药依从性好")
 
     close = page.locator("form[action$='/close/']")
-    close.locator("select[name=exit]").select_option("completed")
+    close.locator("select[name=close-exit]").select_option("completed")
     close.get_by_role("button", name="登记结案").click()
     expect(page.get_by_text("必须有结案评估或写明原因")).to_be_visible()  # refused: nothing changed
     close = page.locator("form[action$='/close/']")
-    close.locator("input[name=reason]").fill("服务目标达成")
+    close.locator("input[name=close-reason]").fill("服务目标达成")
     close.get_by_role("button", name="登记结案").click()
     expect(page.get_by_text("下一步：结案后回访")).to_be_visible()
 

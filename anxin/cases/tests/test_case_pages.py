@@ -122,7 +122,7 @@ def test_close_page_refusal_is_explained(world, login):
     http = login(world.worker)
     response = http.post(
         reverse("cases:close", args=[case.pk]),
-        {"exit": "completed", "on": TODAY.isoformat()},
+        {"close-exit": "completed", "close-on": TODAY.isoformat()},
         HTTP_ACCEPT_LANGUAGE="en",
         follow=True,
     )
