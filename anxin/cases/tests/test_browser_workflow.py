@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import FilePayload, Page, expect
 
+from anxin.assessments.definitions import sync_builtin_instruments
 from anxin.assessments.models import Instrument
 from anxin.cases.models import Case, Step
 from anxin.cases.testing import PNG
@@ -48,6 +49,8 @@ def fill_assessment(page: Page, case_id: int, code: str, items: list[str]) -> No
 
 
 def test_referral_to_closure(transactional_db, world, page: Page):
+    # A transactional test starts from flushed tables: put the built-in instruments back.
+    sync_builtin_instruments()
     page.on("dialog", lambda dialog: dialog.accept())
     case = register(world)
     log_in(page, "worker")
