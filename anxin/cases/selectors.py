@@ -35,6 +35,7 @@ def case_plans(case: Case) -> list[ServicePlan]:
 def case_page(case: Case) -> dict[str, Any]:
     """Everything the case page shows: steps, next step and its needs, plans, timeline."""
     from anxin.assessments.models import AssessmentRecord
+    from anxin.assessments.selectors import band_label
 
     events = list(case.events.select_related("worker").order_by("-on", "-id"))
     plans = case_plans(case)
@@ -50,9 +51,9 @@ def case_page(case: Case) -> dict[str, Any]:
         TimelineEntry(
             a.assessed_on,
             "assessment",
-            f"{a.instrument.title_zh} · {a.get_timepoint_display()}",
+            f"{instrument_title(a.instrument)} · {a.get_timepoint_display()}",
             _who(a.assessor),
-            f"{a.total:g} {a.band}" if a.total is not None else a.band,
+            f"{a.total:g} · {band_label(a)}" if a.total is not None else band_label(a),
             a,
         )
         for a in assessments
@@ -83,6 +84,11 @@ def case_page(case: Case) -> dict[str, Any]:
         "reviews_open": case.status == Case.Status.OPEN
         and STEP_ORDER.index(case.step) >= STEP_ORDER.index(Step.PLAN),
     }
+
+
+def instrument_title(instrument: Any) -> str:
+    english = (get_language() or "").startswith("en")
+    return str(instrument.title_en if english else instrument.title_zh)
 
 
 def instrument_titles(codes: list[str]) -> list[str]:
