@@ -218,3 +218,15 @@ def test_case_api_hides_cases_from_refused_personas(world, client, persona):
         == 404
     )
     assert client.get("/api/v1/cases", **auth).json() == []
+
+
+def test_home_page_shows_open_crisis_until_handled(world, login):
+    from anxin.cases.tasks import crisis_raise, task_handle
+
+    case = walk(register(world), Step.SERVICE, world.worker)
+    tasks = crisis_raise(case=case, reason="PHQ-9 第9题", source=None, acting_user=world.worker)
+    http = login(world.worker)
+    assert "crisis task" in http.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for task in tasks:
+        task_handle(task=task, note="已电话联系并陪同就医", acting_user=world.lead)
+    assert "crisis task" not in http.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
