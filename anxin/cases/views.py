@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -72,26 +73,35 @@ def case_detail(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     return render(request, "cases/detail.html", context)
 
 
-@login_required
-@require_POST
-def case_step(request: AuthedHttpRequest, case_id: int, step: str) -> HttpResponse:
+def _post(
+    request: AuthedHttpRequest,
+    case_id: int,
+    make_form: Callable[[Case], Any],
+    run: Callable[..., Any],
+    success: str,
+) -> HttpResponse:
+    """The shape of every form on the case page: the door, the form, one action, back."""
     case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = (AgreementForm if step == Step.AGREEMENT else StepForm)(request.POST, request.FILES)
+    form = make_form(case)
     if not form.is_valid():
         return _invalid(request, case, form)
-    d = form.cleaned_data
     return _done(
         request,
         case,
-        lambda: actions.case_step(
-            case=case,
-            step=step,
-            on=d["on"],
-            content=d["content"],
-            attachment=d.get("attachment"),
-            acting_user=request.user,
-            request=request,
-        ),
+        lambda: run(case=case, acting_user=request.user, request=request, **form.cleaned_data),
+        success,
+    )
+
+
+@login_required
+@require_POST
+def case_step(request: AuthedHttpRequest, case_id: int, step: str) -> HttpResponse:
+    form_class = AgreementForm if step == Step.AGREEMENT else StepForm
+    return _post(
+        request,
+        case_id,
+        lambda case: form_class(request.POST, request.FILES),
+        functools.partial(actions.case_step, step=step),
         _("Step recorded."),
     )
 
@@ -99,16 +109,11 @@ def case_step(request: AuthedHttpRequest, case_id: int, step: str) -> HttpRespon
 @login_required
 @require_POST
 def case_review(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = ReviewForm(request.POST, prefix="review")
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    return _done(
+    return _post(
         request,
-        case,
-        lambda: actions.process_review(
-            case=case, acting_user=request.user, request=request, **form.cleaned_data
-        ),
+        case_id,
+        lambda case: ReviewForm(request.POST, prefix="review"),
+        actions.process_review,
         _("Process review recorded."),
     )
 
@@ -116,16 +121,11 @@ def case_review(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_close(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = CloseForm(request.POST, request.FILES, prefix="close")
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    return _done(
+    return _post(
         request,
-        case,
-        lambda: actions.case_close(
-            case=case, acting_user=request.user, request=request, **form.cleaned_data
-        ),
+        case_id,
+        lambda case: CloseForm(request.POST, request.FILES, prefix="close"),
+        actions.case_close,
         _("Closure registered."),
     )
 
@@ -133,16 +133,11 @@ def case_close(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_follow_up(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = FollowUpForm(request.POST, prefix="follow_up")
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    return _done(
+    return _post(
         request,
-        case,
-        lambda: actions.case_follow_up(
-            case=case, acting_user=request.user, request=request, **form.cleaned_data
-        ),
+        case_id,
+        lambda case: FollowUpForm(request.POST, prefix="follow_up"),
+        actions.case_follow_up,
         _("Follow-up recorded."),
     )
 
@@ -150,21 +145,11 @@ def case_follow_up(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_classify(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = ClassifyForm(request.POST, prefix="classify")
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    d = form.cleaned_data
-    return _done(
+    return _post(
         request,
-        case,
-        lambda: actions.case_classify_override(
-            case=case,
-            klass=d["klass"],
-            reason=d["reason"],
-            acting_user=request.user,
-            request=request,
-        ),
+        case_id,
+        lambda case: ClassifyForm(request.POST, prefix="classify"),
+        actions.case_classify_override,
         _("Class set."),
     )
 
@@ -172,19 +157,13 @@ def case_classify(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_admit(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id, write=True, request=request)
-    form = AdmitForm(request.POST, prefix="admit", replaceable=replaceable_cases(case.project_id))
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    return _done(
+    return _post(
         request,
-        case,
-        lambda: actions.case_admit_from_waiting(
-            case=case,
-            replaces=form.cleaned_data.get("replaces"),
-            acting_user=request.user,
-            request=request,
+        case_id,
+        lambda case: AdmitForm(
+            request.POST, prefix="admit", replaceable=replaceable_cases(case.project_id)
         ),
+        actions.case_admit_from_waiting,
         _("Admitted from the waiting list."),
     )
 
