@@ -21,7 +21,7 @@ from anxin.cases.models import STEP_ORDER, Case, CaseEvent, PlanItem, ServicePla
 from anxin.clients.models import Client, FamilyMember
 from anxin.core import idcard
 from anxin.core.demo import PASSWORD, PERSONAS, URL
-from anxin.core.demo_cases import PARTNER, reference_day
+from anxin.core.demo_case_specs import PARTNER, reference_day
 from anxin.core.demo_people import AS_OF, plan_clients
 from anxin.core.divisions import load_districts
 from anxin.core.models import Division
