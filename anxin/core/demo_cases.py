@@ -5,10 +5,9 @@ raises crisis tasks), service plans and their revisions (``plan_create``), proce
 closures with every kind of exit, follow-ups and replacements from the waiting list: nothing is
 written to a table directly, so gates, timeline, history and audit are the real thing.
 
-Deterministic for a given ``random.Random``, except where the actions date an event themselves
-(a plan version, an admission from the waiting list, a crisis task: today) or insist on the future
-(a plan's review date): those follow the real calendar. Every date given to an action lies on or
-before ``reference_day()``, the demo's fixed day ``AS_OF`` or today if that is earlier.
+Deterministic for a given ``random.Random`` and day: every date given to an action lies on or
+before ``reference_day()`` (the demo's fixed day ``AS_OF``, or today if that is earlier); crisis
+tasks and the reminders run at the end are dated by the real calendar.
 """
 
 from __future__ import annotations
