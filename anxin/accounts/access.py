@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.models import Membership, Organisation, Project, User
 from anxin.audit.actions import record
 from anxin.audit.models import AuditEvent
+from anxin.core.ids import as_pk
 
 R = Membership.Role
 ARCHIVE_READ_ROLES = frozenset(
@@ -135,7 +136,7 @@ def require_org_admin(user: User, request: HttpRequest | None = None) -> Organis
 
 def get_member_for_admin(admin: User, user_id: int, request: HttpRequest | None = None) -> User:
     organisation = require_org_admin(admin, request)
-    member = User.objects.filter(pk=user_id, organisation=organisation).first()
+    member = User.objects.filter(pk=as_pk(user_id), organisation=organisation).first()
     if member is None:
         deny(
             admin,

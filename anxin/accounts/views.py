@@ -35,6 +35,7 @@ from anxin.accounts.selectors import project_memberships, team_status
 from anxin.cases.models import Case
 from anxin.contracts.catalogue import workflow_settings
 from anxin.core.forms import errors_text
+from anxin.core.ids import as_pk
 from anxin.core.requests import AuthedHttpRequest
 
 
@@ -277,7 +278,7 @@ def qualification_add(request: AuthedHttpRequest, user_id: int) -> HttpResponse:
 def qualification_scan(request: AuthedHttpRequest, qualification_id: int) -> HttpResponseBase:
     organisation = require_org_admin(request.user, request)
     qualification = Qualification.objects.filter(
-        pk=qualification_id, user__organisation=organisation
+        pk=as_pk(qualification_id), user__organisation=organisation
     ).first()
     if qualification is None or not qualification.scan:
         deny(

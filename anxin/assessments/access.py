@@ -10,16 +10,14 @@ from anxin.accounts.access import deny
 from anxin.accounts.models import User
 from anxin.assessments.models import AssessmentRecord
 from anxin.cases.access import get_case_for_user
+from anxin.core.ids import as_pk
 
 
 def get_assessment_for_user(
     user: User, record_id: Any, *, request: HttpRequest | None = None
 ) -> AssessmentRecord:
     """The assessment if ``user`` may read its case (an audited read); 404 otherwise."""
-    try:
-        pk = int(record_id)
-    except (TypeError, ValueError):
-        pk = 0
+    pk = as_pk(record_id)
     case_id = AssessmentRecord.objects.filter(pk=pk).values_list("case_id", flat=True).first()
     if case_id is None:
         deny(

@@ -17,6 +17,7 @@ from anxin.accounts.models import User
 from anxin.audit.actions import record
 from anxin.audit.models import AuditEvent
 from anxin.cases.models import Case
+from anxin.core.ids import as_pk
 
 
 def cases_visible_to(user: User, *, write: bool = False) -> QuerySet[Case]:
@@ -33,10 +34,7 @@ def get_case_for_user(
 
     A read is an audit event (a case page shows the archive's health data); so is a refusal.
     """
-    try:
-        pk = int(case_id)
-    except (TypeError, ValueError):
-        pk = 0
+    pk = as_pk(case_id)
     case = (
         cases_visible_to(user)
         .select_related("client", "client__street", "project", "project__district", "worker")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from anxin.accounts.access import ARCHIVE_READ_ROLES, deny, project_ids_for_user
 from anxin.accounts.models import Membership, User
 from anxin.cases.models import Task
+from anxin.core.ids import as_pk
 
 R = Membership.Role
 OVERSIGHT_ROLES = frozenset({R.LEAD, R.SUPERVISOR})
@@ -35,10 +36,7 @@ def tasks_handleable_by(user: User) -> QuerySet[Task]:
 
 def get_task_for_user(user: User, task_id: Any, *, request: HttpRequest | None = None) -> Task:
     """The task if ``user`` may handle it; otherwise a 404 and an audited refusal."""
-    try:
-        pk = int(task_id)
-    except (TypeError, ValueError):
-        pk = 0
+    pk = as_pk(task_id)
     task = (
         tasks_handleable_by(user)
         .select_related("case", "case__client", "project", "assignee")

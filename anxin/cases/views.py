@@ -32,6 +32,7 @@ from anxin.cases.forms import (
 from anxin.cases.models import Case, CaseEvent, Step
 from anxin.cases.selectors import case_page, plan_item_choices, replaceable_cases, waiting_cases
 from anxin.core.forms import errors_text
+from anxin.core.ids import as_pk
 from anxin.core.requests import AuthedHttpRequest
 
 
@@ -227,7 +228,9 @@ def plan_create(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @login_required
 def event_attachment(request: AuthedHttpRequest, event_id: int) -> HttpResponseBase:
     """A signed agreement or consent scan: access-checked like the case, and an export event."""
-    event = CaseEvent.objects.filter(pk=event_id, case__in=cases_visible_to(request.user)).first()
+    event = CaseEvent.objects.filter(
+        pk=as_pk(event_id), case__in=cases_visible_to(request.user)
+    ).first()
     if event is None or not event.attachment:
         deny(
             request.user,

@@ -18,6 +18,7 @@ from anxin.audit.actions import record
 from anxin.audit.models import AuditEvent
 from anxin.cases.models import Case
 from anxin.clients.models import Client, FamilyMember
+from anxin.core.ids import as_pk
 
 
 def clients_visible_to(user: User, *, write: bool = False) -> QuerySet[Client]:
@@ -41,10 +42,7 @@ def get_client_for_user(
 
     A read is an audit event; so is every refusal.
     """
-    try:
-        pk = int(client_id)
-    except (TypeError, ValueError):
-        pk = 0
+    pk = as_pk(client_id)
     client = (
         clients_visible_to(user)
         .select_related("street", "household_district")
@@ -85,7 +83,9 @@ def get_family_member_for_user(
     user: User, member_id: Any, *, request: HttpRequest | None = None
 ) -> FamilyMember:
     member = (
-        FamilyMember.objects.filter(pk=member_id, client__in=clients_visible_to(user, write=True))
+        FamilyMember.objects.filter(
+            pk=as_pk(member_id), client__in=clients_visible_to(user, write=True)
+        )
         .select_related("client")
         .first()
     )

@@ -29,11 +29,11 @@ from anxin.clients.actions import client_register, client_update
 from anxin.clients.intake import ClientInput, FamilyInput
 from anxin.clients.models import Client, DisabilityLevel, FamilyMember, PriorityGroup
 from anxin.clients.selectors import ClientFilters, client_archive, search_clients
+from anxin.core.ids import MAX_PK
 from anxin.core.models import Division
 
 router = Router(tags=["clients"])
 PAGE_SIZE = 50
-MAX_PK = 2**63 - 1
 
 
 def _no_nul(value: str) -> str:
