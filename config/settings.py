@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "anxin.clients",
     "anxin.cases",
     "anxin.assessments",
+    "anxin.delivery",
     "anxin.contracts",
 ]
 

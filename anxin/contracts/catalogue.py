@@ -93,6 +93,8 @@ def service_items(project: Any) -> list[dict[str, Any]]:
             "name": localised(item["name"]),
             "tier": item.get("tier", "open"),
             "classes": item.get("classes"),
+            "cycle": item.get("cycle"),
+            "fixed_families": item.get("fixed_families"),
         }
         for item in load_template(project.template).get("services", [])
     ]
@@ -100,3 +102,8 @@ def service_items(project: Any) -> list[dict[str, Any]]:
 
 def service_item(project: Any, code: str) -> dict[str, Any] | None:
     return next((i for i in service_items(project) if i["code"] == code), None)
+
+
+def form_thresholds(project: Any) -> dict[str, dict[str, int]]:
+    """R5.1: the least participants for a session to count as its form, per form."""
+    return dict(load_template(project.template).get("forms", {}))
