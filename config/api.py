@@ -23,6 +23,7 @@ from anxin.accounts.tokens import api_auth
 from anxin.assessments.api import router as assessments_router
 from anxin.cases.api import router as cases_router
 from anxin.clients.api import router as clients_router
+from anxin.delivery.api import router as delivery_router
 
 api = NinjaAPI(
     title="anxin API",
@@ -87,3 +88,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", clients_router)
 api.add_router("/", cases_router)
 api.add_router("/", assessments_router)
+api.add_router("/", delivery_router)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("audit/", include("anxin.audit.urls")),
     path("cases/", include("anxin.cases.urls")),
     path("assessments/", include("anxin.assessments.urls")),
+    path("services/", include("anxin.delivery.urls")),
     path("api/v1/", api.urls),
     path("", include("anxin.core.urls")),
 ]

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 
 from anxin.accounts import actions
 from anxin.accounts.access import (
+    ARCHIVE_READ_ROLES,
     deny,
     get_member_for_admin,
     get_project_for_user,
     projects_for_user,
     require_org_admin,
+    role_in_project,
 )
 from anxin.accounts.forms import (
     LockoutAuthenticationForm,
@@ -133,6 +135,7 @@ def project_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
         "street_total": street_total,
         "team": team_status(project),
         "memberships": project_memberships(project),
+        "reads_archives": role_in_project(request.user, project) in ARCHIVE_READ_ROLES,
         "viewer_form": PurchaserViewerForm(initial={"employer": project.purchaser}),
         "workflow_form": WorkflowSettingsForm(initial=workflow_settings(project)),
         "is_admin": request.user.is_org_admin

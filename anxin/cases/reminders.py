@@ -38,6 +38,7 @@ from anxin.assessments.models import AssessmentRecord
 from anxin.cases.models import Case, CaseEvent, ServicePlan, Step, Task
 from anxin.cases.workdays import next_workday
 from anxin.contracts.catalogue import workflow_setting
+from anxin.delivery.models import Participant
 
 K = Task.Kind
 REMINDER_KINDS: tuple[str, ...] = (K.PROCESS_REVIEW, K.PLAN_REVIEW, K.FOLLOW_UP, K.NO_CONTACT)
@@ -57,13 +58,15 @@ def _latest(queryset: Any, field: str) -> Subquery:
 def last_contact_subquery() -> Expression:
     """The date of a case's last contact with the client, as an expression on ``Case``.
 
-    For now a contact is any timeline event of the case or an assessment; a case with neither
-    counts from its opening date. Later sources (service records, calls, home visits) are added
-    to ``sources`` here, and every rule and page that asks for the last contact follows.
+    A contact is any timeline event of the case, an assessment, or a service session the client
+    attended (``Participant.attended`` in a service record that is not voided; home visits are
+    service records too); a case with none counts from its opening date. Later sources (calls)
+    are added to ``sources`` here, and every rule and page that asks for the last contact follows.
     """
     sources = [
         _latest(CaseEvent.objects.all(), "on"),
         _latest(AssessmentRecord.objects.all(), "assessed_on"),
+        _latest(Participant.objects.filter(attended=True, record__voided=False), "record__on"),
     ]
     return Greatest(
         *(Coalesce(source, F("opened_on"), output_field=DateField()) for source in sources),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from anxin.cases.actions import next_step, step_requirements
 from anxin.cases.classification import classification_outcome, service_refusal
@@ -45,19 +46,31 @@ def case_page(case: Case) -> dict[str, Any]:
         .order_by("-assessed_on", "-id")
     )
     names = {i["code"]: i["name"] for i in service_items(case.project)}
-    timeline = [
-        TimelineEntry(e.on, e.kind, _event_title(e), _who(e.worker), e.content, e) for e in events
-    ] + [
-        TimelineEntry(
-            a.assessed_on,
-            "assessment",
-            f"{instrument_title(a.instrument)} · {a.get_timepoint_display()}",
-            _who(a.assessor),
-            f"{a.total:g} · {band_label(a)}" if a.total is not None else band_label(a),
-            a,
-        )
-        for a in assessments
-    ]
+    timeline = (
+        [TimelineEntry(e.on, e.kind, _event_title(e), _who(e.worker), e.content, e) for e in events]
+        + [
+            TimelineEntry(
+                a.assessed_on,
+                "assessment",
+                f"{instrument_title(a.instrument)} · {a.get_timepoint_display()}",
+                _who(a.assessor),
+                f"{a.total:g} · {band_label(a)}" if a.total is not None else band_label(a),
+                a,
+            )
+            for a in assessments
+        ]
+        + [
+            TimelineEntry(
+                p.record.on,
+                "service",
+                _service_title(p, names),
+                _who(p.record.created_by),
+                p.record.content,
+                p.record,
+            )
+            for p in _service_participations(case)
+        ]
+    )
     timeline.sort(key=lambda t: (t.on, t.obj.created_at), reverse=True)
     upcoming = next_step(case)
     classification_required = workflow_setting(case.project, "classification_required")
@@ -80,6 +93,7 @@ def case_page(case: Case) -> dict[str, Any]:
         "assessments": assessments,
         "classification_required": classification_required,
         "classification_hint": hint,
+        "has_joint_visits": "joint_home_visit" in names,
         "classification_missing": missing,
         "reviews_open": case.status == Case.Status.OPEN
         and STEP_ORDER.index(case.step) >= STEP_ORDER.index(Step.PLAN),
@@ -127,6 +141,27 @@ def replaceable_cases(project_id: int) -> QuerySet[Case]:
         .select_related("client")
         .order_by("-closed_on")
     )
+
+
+def _service_participations(case: Case) -> list[Any]:
+    """The case's part in service records that were not voided: one query."""
+    from anxin.delivery.models import Participant
+
+    return list(
+        Participant.objects.filter(case=case, record__voided=False).select_related(
+            "record", "record__created_by"
+        )
+    )
+
+
+def _service_title(participant: Any, names: dict[str, str]) -> str:
+    service = participant.record
+    title = (
+        f"{names.get(service.service_item, service.service_item)} · {service.get_form_display()}"
+    )
+    if not participant.attended:
+        title += " · " + str(_("absent"))
+    return title
 
 
 def _who(user: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.accounts.models import Project
 from anxin.cases.models import Case
@@ -19,7 +20,7 @@ class Form(models.TextChoices):
     ACTIVITY = "activity", _("Activity")
     COMMUNITY_EVENT = "community_event", _("Community event")
     HOME_VISIT = "home_visit", _("Home visit")
-    PHONE = "phone", _("Phone")
+    PHONE = "phone", pgettext_lazy("service form", "Phone")
     ONLINE = "online", _("Online")
 
 

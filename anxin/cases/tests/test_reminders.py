@@ -183,6 +183,43 @@ def test_no_contact_counts_events_and_assessments(world):
     assert task.due_on == D(2026, 10, 8)
 
 
+def _service(case: Case, on: D, *, attended: bool = True, voided: bool = False) -> None:
+    from anxin.delivery.models import Form, Participant, ServiceRecord
+
+    record = ServiceRecord.objects.create(
+        project_id=case.project_id,
+        service_item="medication_training",
+        form=Form.ONE_TO_ONE,
+        on=on,
+        starts_at=dt.time(9),
+        ends_at=dt.time(10),
+        voided=voided,
+    )
+    Participant.objects.create(
+        record=record, kind=Participant.Kind.CLIENT, case=case, attended=attended
+    )
+
+
+def test_no_contact_counts_attended_service_sessions(world):
+    case = make_case(world, registered_on=D(2026, 8, 1))
+    _service(case, D(2026, 8, 31))  # the latest contact
+    fires = D(2026, 8, 31) + 30 * DAY
+    assert generate_reminders(fires - DAY)["no_contact"] == 0
+    assert generate_reminders(fires)["no_contact"] == 1
+    assert "2026年8月31日" in tasks(Task.Kind.NO_CONTACT)[0].title
+
+
+def test_no_contact_ignores_missed_and_voided_sessions(world):
+    case = make_case(world, registered_on=D(2026, 8, 1))
+    _service(case, D(2026, 8, 20))
+    _service(case, D(2026, 9, 1), attended=False)
+    _service(case, D(2026, 9, 2), voided=True)
+    other = make_case(world, 2, registered_on=D(2026, 8, 1))
+    _service(other, D(2026, 9, 3))  # another client's session
+    assert generate_reminders(D(2026, 9, 19))["no_contact"] == 1
+    assert tasks(Task.Kind.NO_CONTACT)[0].case == case
+
+
 def test_no_contact_counts_from_opening_without_any_contact(world):
     case = make_case(world, registered_on=None, opened_on=D(2026, 6, 1))
     case.events.all().delete()  # not even the referral step
