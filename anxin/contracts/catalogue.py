@@ -95,6 +95,7 @@ def service_items(project: Any) -> list[dict[str, Any]]:
             "classes": item.get("classes"),
             "cycle": item.get("cycle"),
             "fixed_families": item.get("fixed_families"),
+            "threshold": item.get("threshold"),
         }
         for item in load_template(project.template).get("services", [])
     ]

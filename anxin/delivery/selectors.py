@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import Project, User
 from anxin.cases.models import Case
-from anxin.contracts.catalogue import form_thresholds
+from anxin.contracts.catalogue import form_thresholds, service_item
 from anxin.delivery.models import Form, Participant, ServiceRecord, ServiceWorker
 
 PAGE_SIZE = 30
@@ -49,7 +49,8 @@ def threshold_status(record: ServiceRecord) -> tuple[bool, str | None]:
     form_label = Form(record.form).label
     if record.voided:
         return False, _("Voided: %(reason)s") % {"reason": record.void_reason}
-    rule = form_thresholds(record.project).get(record.form) or {}
+    item = service_item(record.project, record.service_item) or {}
+    rule = item.get("threshold") or form_thresholds(record.project).get(record.form) or {}
     if not rule:
         return True, None
     clients, everyone = _attendance(record)

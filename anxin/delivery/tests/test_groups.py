@@ -273,3 +273,12 @@ def test_next_session_copies_nothing_when_none_was_held(world):
     programme = lw_group(world, [lw_case(world, 1)])
     assert groups.previous_session(programme) is None
     assert groups.next_session_no(programme) == 1
+
+
+@pytest.mark.parametrize(("attending", "counted"), [(2, False), (3, True)])
+def test_a_multi_family_session_counts_with_three_families(world, attending, counted):
+    """CC §3: 3-5 fixed families; the item's own threshold (3 clients) replaces the general 6."""
+    cases = [cc_case(world, n) for n in range(4)]
+    programme = multi_family(world, cases)
+    record = session(programme, cases[:attending], world.other_worker)
+    assert threshold_status(record)[0] is counted
