@@ -332,7 +332,7 @@ def test_case_page_shows_progress_and_starts_and_ends_a_cycle(world, login):
     sessions(world, case, "psychotherapy", START + DAY, 1, minutes=20)  # too short to count
     page = client.get(url).content.decode()
     assert "心理治疗和康复" in page
-    assert "3 sessions (8–16 required)" in page  # msgid until the catalogue has it
+    assert "已完成 3 次（要求 8–16 次）" in page
     client.post(
         reverse("delivery:cycles-end", args=[case.pk, cycle.pk]),
         {"ended_on": (START + 60 * DAY).isoformat()},
