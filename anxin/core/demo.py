@@ -27,6 +27,7 @@ from anxin.cases.reminders import generate_reminders
 from anxin.clients.actions import client_register
 from anxin.core.demo_cases import walk_caseload
 from anxin.core.demo_people import plan_clients
+from anxin.core.demo_services import record_services
 from anxin.core.models import Division
 
 ORG_NAME = "广州市荔康社会工作服务中心"
@@ -368,5 +369,7 @@ def load_demo(*, scale: float = 1.0, seed: int = 2026) -> DemoSummary | None:
         summary.clients[spec.code] = total
         summary.waiting[spec.code] = waiting
         summary.cases[spec.code] = walk_caseload(project, users, rng)
+    for spec in PROJECTS:  # a year of services (R5), once every caseload is walked
+        summary.cases[spec.code].update(record_services(projects[spec.code], users, rng))
     summary.reminders = generate_reminders(today=timezone.localdate())
     return summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import Count, Q
 
 from anxin.accounts.models import Membership, Project, Qualification, User
 from anxin.accounts.selectors import team_status
@@ -18,6 +20,7 @@ from anxin.assessments.models import AssessmentRecord
 from anxin.audit.models import AuditEvent
 from anxin.cases.classification import service_refusal
 from anxin.cases.models import STEP_ORDER, Case, CaseEvent, PlanItem, ServicePlan, Step, Task
+from anxin.cases.workdays import is_workday
 from anxin.clients.models import Client, FamilyMember
 from anxin.core import idcard
 from anxin.core.demo import PASSWORD, PERSONAS, URL
@@ -25,6 +28,14 @@ from anxin.core.demo_case_specs import PARTNER, reference_day
 from anxin.core.demo_people import AS_OF, plan_clients
 from anxin.core.divisions import load_districts
 from anxin.core.models import Division
+from anxin.delivery.models import (
+    Form,
+    GroupProgramme,
+    Participant,
+    ServiceRecord,
+    ServiceWorker,
+    TrainingCycle,
+)
 
 R = Membership.Role
 SUBDISTRICT = Division.Kind.SUBDISTRICT
@@ -40,6 +51,7 @@ def counts() -> dict[str, int]:
     models: list[Any] = [Client, FamilyMember, Case, User, Membership, Qualification, Project]
     models += [AuditEvent, Client.history.model, Case.history.model]
     models += [CaseEvent, ServicePlan, PlanItem, AssessmentRecord, Task]
+    models += [ServiceRecord, ServiceWorker, Participant, GroupProgramme, TrainingCycle]
     return {m.__name__: m.objects.count() for m in models}
 
 
@@ -132,6 +144,62 @@ def assert_caseload(liwan: Project, chongchuan: Project) -> dict[str, Counter[st
     }
 
 
+def assert_services(liwan: Project, chongchuan: Project) -> None:
+    """A year of services (R5) as the pages would have recorded them."""
+    records = ServiceRecord.objects.all()
+    assert records.filter(project=liwan).count() > 1000
+    assert records.filter(project=chongchuan).count() > 1000
+    # through the action: one audit event per record
+    assert AuditEvent.objects.filter(action="service.record").count() == records.count()
+    # in the past, on working days, in office hours
+    assert not records.filter(on__gt=reference_day()).exists()
+    days = set(records.values_list("on", flat=True))
+    assert all(is_workday(day) for day in days)
+    times = set(records.values_list("starts_at", "ends_at"))
+    assert all(start.hour >= 9 and end.hour <= 17 for start, end in times)
+    # one-to-one: the case's worker, direct hours the session's length, half an hour indirect
+    one = ServiceWorker.objects.filter(record__form=Form.ONE_TO_ONE).select_related("record")
+    for row in one[:200]:
+        r = row.record
+        minutes = (r.ends_at.hour * 60 + r.ends_at.minute) - (
+            r.starts_at.hour * 60 + r.starts_at.minute
+        )
+        assert row.direct_hours * 60 == minutes and row.indirect_hours == Decimal("0.5")
+    assert ServiceWorker.objects.filter(user__username="worker").count() > 100
+
+    # Liwan groups: some sessions below the threshold of 6 attending clients, some above
+    sessions = (
+        records.filter(project=liwan, form=Form.GROUP, programme__isnull=False)
+        .annotate(
+            clients=Count(
+                "participants",
+                filter=Q(participants__kind="client", participants__attended=True),
+            )
+        )
+        .values_list("clients", flat=True)
+    )
+    assert min(sessions) < 6 <= max(sessions), sorted(sessions)
+    items = set(GroupProgramme.objects.filter(project=liwan).values_list("service_item", flat=True))
+    assert items == {"medication_training", "relapse_prevention"}
+    assert TrainingCycle.objects.filter(project=liwan, service_item="medication_training").exists()
+    events = records.filter(project=liwan, form=Form.COMMUNITY_EVENT).annotate(
+        n=Count("participants")
+    )
+    assert events.count() == 4 and all(e.n >= 30 for e in events)
+    assert Participant.objects.filter(record__in=events, kind="other").exclude(name="").exists()
+
+    # Chongchuan: multi-family groups of 3-5 stable families, joint home visits with a doctor
+    groups = GroupProgramme.objects.filter(project=chongchuan, service_item="multi_family_group")
+    assert groups.count() == 2
+    for group in groups:
+        members = list(group.members.select_related("client"))
+        assert 3 <= len(members) <= 5 and all(m.client.condition_stable for m in members)
+    visits = records.filter(project=chongchuan, service_item="joint_home_visit")
+    assert 8 <= visits.count() <= 12
+    for visit in visits:
+        assert visit.assessment_id and visit.visitors.filter(organisation="崇川区精神卫生中心")
+
+
 def assert_ids_valid(clients: list[Client]) -> None:
     for client in clients:
         info = idcard.parse(client.id_number)
@@ -212,6 +280,7 @@ def test_load_demo_fills_both_projects_and_is_idempotent() -> None:
 
     # the caseload of LW §5, walked through the actions
     seen = assert_caseload(liwan, chongchuan)
+    assert_services(liwan, chongchuan)
     assert seen["exits"].keys() == {"completed", "transfer", "withdrawal", "death", "moved"}
     assert 15 <= sum(seen["exits"].values()) <= 35
     liwan_cases = Case.objects.filter(project=liwan).exclude(status=Case.Status.WAITING)
