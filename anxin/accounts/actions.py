@@ -101,43 +101,39 @@ def project_create(
     return project
 
 
+def _merge_project_settings(
+    project: Project, field: str, values: dict[str, Any], acting_user: User, request: Any
+) -> Project:
+    """Merge ``values`` into one of the project's JSON settings; the audit keeps before/after."""
+    before = dict(getattr(project, field))
+    setattr(project, field, {**before, **values})
+    project.updated_by = acting_user
+    project.save(update_fields=[field, "updated_by", "updated_at"])
+    record(
+        actor=acting_user,
+        kind=CHANGE,
+        action=f"project.{field}",
+        obj=project,
+        request=request,
+        detail={"before": before, "after": getattr(project, field)},
+    )
+    return project
+
+
 @transaction.atomic
 def project_set_eligibility(
     *, project: Project, rules: dict[str, bool], acting_user: User, request: Any = None
 ) -> Project:
-    before = dict(project.eligibility)
-    project.eligibility = {**project.eligibility, **rules}
-    project.updated_by = acting_user
-    project.save(update_fields=["eligibility", "updated_by", "updated_at"])
-    record(
-        actor=acting_user,
-        kind=CHANGE,
-        action="project.eligibility",
-        obj=project,
-        request=request,
-        detail={"before": before, "after": project.eligibility},
-    )
-    return project
+    """Switch the project's intake rules on or off (they start as the template's)."""
+    return _merge_project_settings(project, "eligibility", rules, acting_user, request)
 
 
 @transaction.atomic
 def project_set_workflow(
     *, project: Project, settings: dict[str, Any], acting_user: User, request: Any = None
 ) -> Project:
-    """Change workflow settings (intervals, the improvement rule); the audit keeps before/after."""
-    before = dict(project.workflow)
-    project.workflow = {**project.workflow, **settings}
-    project.updated_by = acting_user
-    project.save(update_fields=["workflow", "updated_by", "updated_at"])
-    record(
-        actor=acting_user,
-        kind=CHANGE,
-        action="project.workflow",
-        obj=project,
-        request=request,
-        detail={"before": before, "after": project.workflow},
-    )
-    return project
+    """Change workflow settings (intervals, the improvement rule)."""
+    return _merge_project_settings(project, "workflow", settings, acting_user, request)
 
 
 @transaction.atomic

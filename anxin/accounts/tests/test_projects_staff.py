@@ -231,3 +231,16 @@ def test_admin_changes_workflow_settings_and_others_cannot(world, login):
     assert workflow_setting(world.liwan, "no_contact_days") == 14
     assert world.liwan.workflow["improvement_rule"] == "reduction_rate_50"
     assert world.liwan.workflow["classification"]  # untouched settings stay
+
+
+def test_eligibility_rules_can_be_switched_per_project_and_are_audited(world):
+    from anxin.accounts.actions import project_set_eligibility
+
+    project_set_eligibility(
+        project=world.liwan, rules={"require_priority_group": True}, acting_user=world.admin
+    )
+    world.liwan.refresh_from_db()
+    assert world.liwan.eligibility["require_priority_group"] is True
+    assert world.liwan.eligibility["require_household_in_district"] is True  # others kept
+    event = AuditEvent.objects.filter(action="project.eligibility").latest("id")
+    assert event.detail["before"]["require_priority_group"] is False

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from anxin.assessments.models import AssessmentRecord
+from anxin.assessments.tests.conftest import follow_up
 from anxin.cases import actions
 from anxin.cases.models import Case, Step, Task
 from anxin.cases.testing import walk
@@ -24,32 +25,6 @@ from anxin.delivery.visits import add_months, home_visit_record, next_visit_date
 
 D = dt.date
 DOCTOR = ("刘医生", "崇川区精神卫生中心", "精防医生")
-
-
-def follow_up(**changes: Any) -> dict[str, Any]:
-    """A complete, stable follow-up record; keyword arguments change single answers."""
-    base: dict[str, Any] = {
-        "form": "home",
-        "person_seen": "patient",
-        "danger_level": 0,
-        "symptom_status": "gone",
-        "insight": "full",
-        "sleep": "good",
-        "appetite": "fair",
-        "sf_self_care": "good",
-        "sf_housework": "fair",
-        "sf_work": "fair",
-        "sf_learning": "fair",
-        "sf_social": "good",
-        "locked": "none",
-        "hospitalisation": "none",
-        "adherence": "regular",
-        "adverse_reaction": "none",
-        "physical_illness": "none_or_stable",
-        "referred": "no",
-    }
-    base.update(changes)
-    return base
 
 
 def cc_case(world: World) -> Case:
