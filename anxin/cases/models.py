@@ -227,6 +227,7 @@ class Task(models.Model):
         PLAN_REVIEW = "plan_review", _("Plan review due")
         FOLLOW_UP = "follow_up", _("Follow-up due")
         NO_CONTACT = "no_contact", _("No contact for too long")
+        CYCLE_BEHIND = "cycle_behind", _("Training cycle behind")
         CRISIS = "crisis", _("Crisis")
 
     class Status(models.TextChoices):

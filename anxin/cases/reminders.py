@@ -11,6 +11,10 @@ are per-project workflow settings, see ``anxin.contracts.catalogue.workflow_sett
   death, with no follow-up recorded; due that many days after closure.
 - no contact: a case in service whose last contact (``last_contact_subquery``) was
   ``no_contact_days`` or more days ago; due that many days after it.
+- training cycle behind: a running cycle of an open case that is behind its rule
+  (``anxin.delivery.cycles.progress_of``); due on the day it is found, at most once per cycle in
+  every ``CYCLE_REMINDER_DAYS`` days of the cycle, so a cycle still behind is raised again a
+  block later but not every day.
 
 A task appears on the day its rule is met; its due date is moved to the next working day
 (weekends, statutory holidays, 调休). Each task goes to the case's responsible worker; cases
@@ -37,13 +41,21 @@ from anxin.accounts.models import Project
 from anxin.assessments.models import AssessmentRecord
 from anxin.cases.models import Case, CaseEvent, ServicePlan, Step, Task
 from anxin.cases.workdays import next_workday
-from anxin.contracts.catalogue import workflow_setting
+from anxin.contracts.catalogue import service_item, workflow_setting
+from anxin.delivery.cycles import running_cycles_behind
 from anxin.delivery.models import Participant
 
 K = Task.Kind
-REMINDER_KINDS: tuple[str, ...] = (K.PROCESS_REVIEW, K.PLAN_REVIEW, K.FOLLOW_UP, K.NO_CONTACT)
+REMINDER_KINDS: tuple[str, ...] = (
+    K.PROCESS_REVIEW,
+    K.PLAN_REVIEW,
+    K.FOLLOW_UP,
+    K.NO_CONTACT,
+    K.CYCLE_BEHIND,
+)
 UNASSIGNED = "unassigned"
 PLAN_REVIEW_NOTICE_DAYS = 7
+CYCLE_REMINDER_DAYS = 28
 _TITLE_LENGTH = Task._meta.get_field("title").max_length or 200
 
 
@@ -82,10 +94,13 @@ class Due:
     worker_id: int | None
     since: dt.date
     due_on: dt.date
+    ref: str = ""  # replaces the due date in the key when set (cycle reminders)
+    detail: str = ""  # for cycle reminders: the item and why the cycle is behind
 
     @property
     def key(self) -> str:
-        return f"{self.kind}:{self.case_id}:{self.due_on.isoformat()}:{self.worker_id}"
+        when = self.ref or self.due_on.isoformat()
+        return f"{self.kind}:{self.case_id}:{when}:{self.worker_id}"
 
     def title(self) -> str:
         date = formats.date_format(self.since, "DATE_FORMAT")
@@ -94,8 +109,9 @@ class Due:
             K.PLAN_REVIEW: _("Service plan review due (review date %(date)s)"),
             K.FOLLOW_UP: _("Follow-up after closure due (closed on %(date)s)"),
             K.NO_CONTACT: _("No contact since %(date)s"),
+            K.CYCLE_BEHIND: _("Training cycle behind (started on %(date)s): %(detail)s"),
         }
-        return (texts[self.kind] % {"date": date})[:_TITLE_LENGTH]
+        return (texts[self.kind] % {"date": date, "detail": self.detail})[:_TITLE_LENGTH]
 
     def task(self) -> Task:
         assert self.worker_id is not None
@@ -207,7 +223,24 @@ def no_contact_due(conf: _Settings, today: dt.date) -> Iterator[Due]:
     return _dues(K.NO_CONTACT, rows, _after(conf, "no_contact_days"))
 
 
-RULES = (process_reviews_due, plan_reviews_due, follow_ups_due, no_contact_due)
+def cycles_behind_due(conf: _Settings, today: dt.date) -> Iterator[Due]:
+    for cycle, progress in running_cycles_behind(today):
+        block = max((today - cycle.starts_on).days, 0) // CYCLE_REMINDER_DAYS
+        item = service_item(cycle.project, cycle.service_item)
+        name = item["name"] if item else cycle.service_item
+        yield Due(
+            K.CYCLE_BEHIND,
+            cycle.case_id,
+            cycle.project_id,
+            cycle.case.worker_id,
+            cycle.starts_on,
+            next_workday(today),
+            ref=f"c{cycle.pk}b{block}",
+            detail=f"{name}. {progress.reason}",
+        )
+
+
+RULES = (process_reviews_due, plan_reviews_due, follow_ups_due, no_contact_due, cycles_behind_due)
 
 
 def _task_counts() -> dict[str, int]:
@@ -230,10 +263,10 @@ def generate_reminders(today: dt.date) -> dict[str, int]:
     Returns the number of new tasks per kind, and under ``"unassigned"`` the reminders due for
     cases without a responsible worker (no task is made for them).
     """
-    dues = due_reminders(today)
-    before = _task_counts()
     with translation.override(settings.LANGUAGE_CODE):  # stored titles: the users' language
+        dues = due_reminders(today)
         tasks = [due.task() for due in dues if due.worker_id is not None]
+    before = _task_counts()
     Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=500)
     after = _task_counts()
     result: dict[str, int] = {kind: after[kind] - before[kind] for kind in REMINDER_KINDS}

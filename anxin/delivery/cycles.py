@@ -269,6 +269,13 @@ def cycles_for_worker(
     return [row for row in rows if row[1].behind] if behind_only else rows
 
 
+def running_cycles_behind(today: dt.date) -> list[tuple[TrainingCycle, Progress]]:
+    """Every running cycle of an open case that is behind its rule on ``today``, in every
+    project: a fixed number of queries (for the daily reminders)."""
+    cycles = TrainingCycle.objects.filter(case__status=Case.Status.OPEN, ended_on__isnull=True)
+    return [row for row in _listed(cycles, today) if row[1].behind]
+
+
 # Actions ---------------------------------------------------------------------------------------
 
 

@@ -250,6 +250,7 @@ def test_cases_without_a_worker_are_counted_not_assigned(world):
         "plan_review": 0,
         "follow_up": 0,
         "no_contact": 0,
+        "cycle_behind": 0,
         "unassigned": 2,  # process review and no contact
     }
     assert not Task.objects.exists()

@@ -381,3 +381,43 @@ def test_my_cycles_lists_those_falling_behind(world, login):
     assert "同伴支持" in on_track and "同伴支持" not in behind
     other = login(world.counsellor).get(reverse("delivery:cycles-mine")).content.decode()
     assert case.client.name not in other
+
+
+# the reminder for a cycle falling behind ---------------------------------------------------------
+
+
+def test_a_cycle_falling_behind_raises_one_reminder_per_four_weeks(world):
+    from anxin.cases.models import Task
+    from anxin.cases.reminders import generate_reminders
+
+    case = make_case(world)
+    cycle = start(world, case, "physical_health")  # 2 a week for 12 weeks
+    sessions(world, case, "physical_health", START, 4, every=3)  # 4 in the first two weeks
+    assert generate_reminders(START + 14 * DAY)["cycle_behind"] == 0  # 4 of 4: on track
+    counts = generate_reminders(START + 21 * DAY)  # 4 of 6 after three weeks
+    assert counts["cycle_behind"] == 1
+    task = Task.objects.get(kind=Task.Kind.CYCLE_BEHIND)
+    assert (task.case, task.assignee, task.due_on) == (case, world.worker, START + 21 * DAY)
+    assert "躯体管理训练" in task.title and "2026年3月2日" in task.title
+    assert generate_reminders(START + 22 * DAY)["cycle_behind"] == 0  # not again every day
+    task.status = Task.Status.DONE
+    task.save(update_fields=["status"])
+    assert generate_reminders(START + 27 * DAY)["cycle_behind"] == 0  # same four-week block
+    assert generate_reminders(START + 28 * DAY)["cycle_behind"] == 1  # still behind: again
+    cycle_end(cycle=cycle, ended_on=START + 29 * DAY, acting_user=world.worker)
+    assert generate_reminders(START + 60 * DAY)["cycle_behind"] == 0  # ended: no more
+
+
+def test_no_reminder_for_a_cycle_on_track_or_a_case_without_worker(world):
+    from anxin.cases.reminders import generate_reminders
+
+    on_track = make_case(world)
+    start(world, on_track, "life_skills")  # 1 a week
+    sessions(world, on_track, "life_skills", START, 5)
+    orphan = make_case(world, 2)
+    start(world, orphan, "life_skills")
+    orphan.worker = None
+    orphan.save(update_fields=["worker"])
+    counts = generate_reminders(START + 35 * DAY)
+    assert counts["cycle_behind"] == 0
+    assert counts["unassigned"] == 1  # the orphan's cycle is behind, but has no one to tell
