@@ -23,6 +23,7 @@ from django.db.models import Min
 from django.utils import translation
 
 from anxin.accounts.models import Project, User
+from anxin.cases.classification import service_refusal
 from anxin.cases.models import Case, CaseEvent, Step
 from anxin.cases.workdays import is_workday, next_workday
 from anxin.clients.models import FamilyMember
@@ -281,6 +282,31 @@ class Services:
                     cycle_end(cycle=cycle, ended_on=dates[-1], acting_user=staff[0])
                     self.done["cycle.ended"] += 1
 
+    def liwan_cycles(self) -> None:
+        """Individual training cycles running now (life skills 1 a week, physical health 2 a week
+        for 12 weeks), kept with more or less care: some on track, some falling behind."""
+        rng = self.rng
+        worker = self.users["worker"]
+        mine = [c for c in self.cases if c.worker == worker]
+        others = [c for c in self.cases if c.worker != worker]
+        for code, per_week in (("life_skills", 1), ("physical_health", 2)):
+            pool = [c for c in [*mine, *others] if not service_refusal(c, code)]
+            for case in pool[:6]:
+                weeks = rng.randint(3, 9)
+                starts_on = _workday(self.ref - dt.timedelta(days=7 * weeks), self.ref)
+                if starts_on is None or starts_on <= self.start[case.pk]:
+                    continue
+                cycle_start(
+                    case=case, service_item=code, starts_on=starts_on, acting_user=case.worker
+                )
+                self.done["cycle"] += 1
+                care = rng.choice((1.0, 1.0, 0.8, 0.5))
+                for n in range(weeks * per_week):
+                    day = starts_on + dt.timedelta(days=7 * (n // per_week) + 3 * (n % per_week))
+                    day = _workday(day, self.ref)
+                    if day is not None and rng.random() < care:
+                        self._session(case, code, day)
+
     def liwan_events(self) -> None:
         rng = self.rng
         staff = [self.users[name] for name in ("lead", "worker", "lw_sw2", "lw_sw3", "lw_rehab")]
@@ -424,6 +450,7 @@ class Services:
         self.one_to_one()
         if self.project.template == Project.Template.LIWAN_REHAB:
             self.liwan_groups()
+            self.liwan_cycles()
             self.liwan_events()
         else:
             self.chongchuan_groups()

@@ -1,5 +1,6 @@
-"""State changes of service records (R5): record a session, void it. Every refusal is collected
-and raised as one ``ValidationError`` in the user's language, and nothing is written."""
+"""State changes of service records (R5): record a session, attach a file to it, void it. Every
+refusal is collected and raised as one ``ValidationError`` in the user's language, and nothing is
+written."""
 
 from __future__ import annotations
 
@@ -269,6 +270,36 @@ def service_record_void(
         reason=reason,
     )
     return record
+
+
+@transaction.atomic
+def service_record_attach(
+    *,
+    record: ServiceRecord,
+    kind: str,
+    upload: UploadedFile,
+    acting_user: User,
+    request: HttpRequest | None = None,
+) -> Attachment:
+    """Add a sign-in sheet, photo or other file to a record after the session (type and size
+    checked like at recording); a voided record takes no more attachments."""
+    errors = [_("The record is voided.")] if record.voided else []
+    errors += _check_attachments([(kind, upload)])
+    if errors:
+        raise ValidationError(errors)
+    attachment = Attachment.objects.create(
+        record=record, kind=kind, file=upload, uploaded_by=acting_user
+    )
+    audit(
+        actor=acting_user,
+        kind=AuditEvent.Kind.CHANGE,
+        action="service.attach",
+        obj=record,
+        organisation_id=record.project.organisation_id,
+        request=request,
+        detail={"attachment": attachment.pk, "kind": kind},
+    )
+    return attachment
 
 
 def service_record_copy_setup(record: ServiceRecord) -> dict[str, Any]:

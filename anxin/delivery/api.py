@@ -1,5 +1,5 @@
-"""Service records in the JSON API: list a project's records, read one, record one, void one.
-Scoped and audited exactly like the pages."""
+"""Service records in the JSON API: list a project's records, read one, record one, void one,
+attach a file to one and download it. Scoped and audited exactly like the pages."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Schema, Status
+from ninja import File, Form, Path, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import AfterValidator, Field, StringConstraints
 
 from anxin.accounts.api import api_user
@@ -20,7 +21,11 @@ from anxin.cases.access import cases_visible_to
 from anxin.clients.api import MAX_PK, DetailOut, ErrorsOut, Long, Name, Short
 from anxin.clients.models import FamilyMember
 from anxin.delivery import actions
-from anxin.delivery.access import get_project_for_records, get_record_for_user
+from anxin.delivery.access import (
+    get_attachment_for_user,
+    get_project_for_records,
+    get_record_for_user,
+)
 from anxin.delivery.models import ServiceRecord
 from anxin.delivery.selectors import (
     PAGE_SIZE,
@@ -79,12 +84,19 @@ class RecordListItemOut(Schema):
     workers: list[WorkerOut]
 
 
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    uploaded_at: dt.datetime
+    download: str = Field(description="GET this path for the file (an audited export)")
+
+
 class RecordOut(RecordListItemOut):
     place: str
     content: str
     void_reason: str
     participants: list[ParticipantOut]
-    attachments: list[str]
+    attachments: list[AttachmentOut]
 
 
 class RecordPageOut(Schema):
@@ -183,7 +195,15 @@ def record_out(service: ServiceRecord) -> RecordOut:
             )
             for p in service.participants.all()
         ],
-        attachments=[a.kind for a in service.attachments.all()],
+        attachments=[
+            AttachmentOut(
+                id=a.pk,
+                kind=a.kind,
+                uploaded_at=a.uploaded_at,
+                download=f"/api/v1/services/attachments/{a.pk}",
+            )
+            for a in service.attachments.all()
+        ],
     )
 
 
@@ -297,3 +317,36 @@ def record_void(request: HttpRequest, record_id: RecordId, payload: VoidIn) -> R
         record=service, reason=payload.reason, acting_user=user, request=request
     )
     return record_out(get_record_for_user(user, record_id, request=request))
+
+
+@router.post(
+    "/services/{record_id}/attachments",
+    response={201: RecordOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut},
+    summary="Attach a file to a record (multipart: kind = sign_in, photo or other; file)",
+)
+def record_attach(
+    request: HttpRequest,
+    record_id: RecordId,
+    kind: Form[Code40],
+    file: File[UploadedFile],
+) -> Status[RecordOut]:
+    user = api_user(request)
+    service = get_record_for_user(user, record_id, write=True, request=request)
+    actions.service_record_attach(
+        record=service, kind=kind, upload=file, acting_user=user, request=request
+    )
+    return Status(201, record_out(get_record_for_user(user, record_id, request=request)))
+
+
+@router.get(
+    "/services/attachments/{attachment_id}",
+    response={200: None, 404: DetailOut},
+    summary="Download an attachment (an audited export)",
+)
+def attachment_download(request: HttpRequest, attachment_id: RecordId) -> FileResponse:
+    attachment = get_attachment_for_user(api_user(request), attachment_id, request=request)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.file.name.rsplit("/", 1)[-1],
+    )

@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core.forms import StyledForm
-from anxin.delivery.models import Form
+from anxin.delivery.models import Attachment, Form
 
 
 class DateInput(forms.DateInput):
@@ -105,6 +105,13 @@ class RecordForm(StyledForm):
 
 class VoidForm(StyledForm):
     reason = forms.CharField(label=_("Reason for voiding"), max_length=200)
+
+
+class AttachForm(StyledForm):
+    """An attachment added after the session was recorded (a sign-in sheet scanned later)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Attachment.Kind.choices)
+    file = forms.FileField(label=_("File (PDF, PNG or JPEG)"))
 
 
 class FilterForm(forms.Form):

@@ -59,6 +59,15 @@ class Timesheet:
     def total(self) -> Decimal:
         return self.direct + self.indirect
 
+    @property
+    def projects(self) -> list[Project]:
+        """The projects the hours were recorded in, in order of appearance."""
+        return list({row.project.pk: row.project for row in self.months}.values())
+
+    @property
+    def several_projects(self) -> bool:
+        return len(self.projects) > 1
+
 
 def _hours(worker: User, start: dt.date, end: dt.date, project: Project | None) -> QuerySet[Any]:
     rows = ServiceWorker.objects.filter(

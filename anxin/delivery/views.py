@@ -1,5 +1,5 @@
 """Pages of service records: record a session (from a case in under a minute, or for a project),
-read a record, void it, download its attachments, list a project's records."""
+read a record, void it, attach files to it and download them, list a project's records."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from anxin.delivery.access import (
     get_record_for_user,
     records_visible_to,
 )
-from anxin.delivery.forms import FilterForm, RecordForm, VoidForm
+from anxin.delivery.forms import AttachForm, FilterForm, RecordForm, VoidForm
 from anxin.delivery.models import Attachment, Participant, ServiceRecord
 from anxin.delivery.selectors import RecordFilters, project_records, threshold_status
 
@@ -234,6 +234,7 @@ def record_detail(request: AuthedHttpRequest, record_id: int) -> HttpResponse:
         "reason": reason,
         "can_write": can_write,
         "void_form": VoidForm(prefix="void"),
+        "attach_form": AttachForm(prefix="attach"),
     }
     return render(request, "delivery/record_detail.html", context)
 
@@ -259,6 +260,28 @@ def record_void(request: AuthedHttpRequest, record_id: int) -> HttpResponse:
             )
         else:
             messages.success(request, _("The record is voided; it stays in the history."))
+    return redirect("delivery:detail", record_id=service.pk)
+
+
+@login_required
+@require_POST
+def record_attach(request: AuthedHttpRequest, record_id: int) -> HttpResponse:
+    service = get_record_for_user(request.user, record_id, write=True, request=request)
+    form = AttachForm(request.POST, request.FILES, prefix="attach")
+    try:
+        if not form.is_valid():
+            raise ValidationError(errors_text(form))
+        actions.service_record_attach(
+            record=service,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+            acting_user=request.user,
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, _("Not done: %(reasons)s") % {"reasons": " ".join(exc.messages)})
+    else:
+        messages.success(request, _("The file is attached to the record."))
     return redirect("delivery:detail", record_id=service.pk)
 
 

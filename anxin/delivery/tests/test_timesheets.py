@@ -85,6 +85,9 @@ def test_one_project_only(sheet_data):
     sheet = timesheet(world.worker, *YEAR, project=world.chongchuan)
     assert rows(sheet.months) == [("cc", D(2026, 3, 1), H("0.75"), H("0.25"))]
     assert (sheet.direct, sheet.indirect) == (H("0.75"), H("0.25"))
+    assert sheet.projects == [world.chongchuan] and not sheet.several_projects
+    both = timesheet(world.worker, *YEAR)
+    assert both.projects == [world.liwan, world.chongchuan] and both.several_projects
 
 
 def test_other_workers_hours_are_their_own(sheet_data):
