@@ -24,6 +24,8 @@ from anxin.assessments.api import router as assessments_router
 from anxin.cases.api import router as cases_router
 from anxin.clients.api import router as clients_router
 from anxin.delivery.api import router as delivery_router
+from anxin.delivery.api_programmes import router as programmes_router
+from anxin.delivery.api_work import router as work_router
 
 api = NinjaAPI(
     title="anxin API",
@@ -89,3 +91,5 @@ api.add_router("/", clients_router)
 api.add_router("/", cases_router)
 api.add_router("/", assessments_router)
 api.add_router("/", delivery_router)
+api.add_router("/", programmes_router)
+api.add_router("/", work_router)

@@ -294,7 +294,7 @@ class Services:
             for case in pool[:6]:
                 weeks = rng.randint(3, 9)
                 starts_on = _workday(self.ref - dt.timedelta(days=7 * weeks), self.ref)
-                if starts_on is None or starts_on <= self.start[case.pk]:
+                if starts_on is None or starts_on <= self.start[case.pk] or case.worker is None:
                     continue
                 cycle_start(
                     case=case, service_item=code, starts_on=starts_on, acting_user=case.worker
@@ -302,8 +302,10 @@ class Services:
                 self.done["cycle"] += 1
                 care = rng.choice((1.0, 1.0, 0.8, 0.5))
                 for n in range(weeks * per_week):
-                    day = starts_on + dt.timedelta(days=7 * (n // per_week) + 3 * (n % per_week))
-                    day = _workday(day, self.ref)
+                    planned = starts_on + dt.timedelta(
+                        days=7 * (n // per_week) + 3 * (n % per_week)
+                    )
+                    day = _workday(planned, self.ref)
                     if day is not None and rng.random() < care:
                         self._session(case, code, day)
 

@@ -31,17 +31,20 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Least
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.accounts.access import ARCHIVE_READ_ROLES, project_ids_for_user
+from anxin.accounts.access import ARCHIVE_READ_ROLES, deny, project_ids_for_user
 from anxin.accounts.models import Project, User
 from anxin.assessments.models import AssessmentRecord
 from anxin.audit.actions import record
 from anxin.audit.models import AuditEvent
+from anxin.cases.access import cases_visible_to, get_case_for_user
 from anxin.cases.classification import service_refusal
 from anxin.cases.models import Case
 from anxin.contracts.catalogue import service_item, service_items
+from anxin.core.ids import as_pk
 from anxin.delivery.models import Participant, TrainingCycle
 
 YEAR_DAYS = 365
@@ -274,6 +277,34 @@ def running_cycles_behind(today: dt.date) -> list[tuple[TrainingCycle, Progress]
     project: a fixed number of queries (for the daily reminders)."""
     cycles = TrainingCycle.objects.filter(case__status=Case.Status.OPEN, ended_on__isnull=True)
     return [row for row in _listed(cycles, today) if row[1].behind]
+
+
+# Access ----------------------------------------------------------------------------------------
+
+
+def get_cycle_for_user(
+    user: User, cycle_id: Any, *, write: bool = False, request: HttpRequest | None = None
+) -> TrainingCycle:
+    """The cycle if ``user`` may read its case (or change it, with ``write``); 404 / 403.
+
+    A cycle is reached through its case's door, ``get_case_for_user``: its read is audited, so are
+    refusals, and ``cycle.case`` is the case that door gave."""
+    cycle = (
+        TrainingCycle.objects.filter(pk=as_pk(cycle_id), case__in=cases_visible_to(user))
+        .select_related("project")
+        .first()
+    )
+    if cycle is None:
+        deny(
+            user,
+            action="cycle.read",
+            object_type="delivery.trainingcycle",
+            object_id=cycle_id,
+            request=request,
+        )
+    assert cycle is not None
+    cycle.case = get_case_for_user(user, cycle.case_id, write=write, request=request)
+    return cycle
 
 
 # Actions ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -34,7 +34,7 @@ from anxin.delivery import groups
 from anxin.delivery.access import get_project_for_records
 from anxin.delivery.actions import WorkerHours, session_hours
 from anxin.delivery.forms import HOURS, DateInput, TimeInput
-from anxin.delivery.models import Form, GroupProgramme, Participant, ServiceRecord
+from anxin.delivery.models import Form, GroupProgramme, ServiceRecord
 from anxin.delivery.selectors import threshold_status, with_counts
 
 MAX_GUESTS = 50
@@ -220,10 +220,6 @@ def _refused(request: AuthedHttpRequest, exc: ValidationError) -> None:
     messages.error(request, _("Not done: %(reasons)s") % {"reasons": " ".join(exc.messages)})
 
 
-def _rate(attended: int, rows: int) -> int | None:
-    return round(100 * attended / rows) if rows else None
-
-
 # Pages ------------------------------------------------------------------------
 
 
@@ -231,22 +227,10 @@ def _rate(attended: int, rows: int) -> int | None:
 def programme_list(request: AuthedHttpRequest, code: str) -> HttpResponse:
     """A project's programmes: sessions held of planned, attendance rate (one query)."""
     project = get_project_for_records(request.user, code, request=request)
-    held = Q(sessions__voided=False)
-    client_rows = held & Q(sessions__participants__kind=Participant.Kind.CLIENT)
-    programmes = GroupProgramme.objects.filter(project=project).annotate(
-        held=Count("sessions", filter=held, distinct=True),
-        member_count=Count("members", distinct=True),
-        client_rows=Count("sessions__participants", filter=client_rows, distinct=True),
-        attended_rows=Count(
-            "sessions__participants",
-            filter=client_rows & Q(sessions__participants__attended=True),
-            distinct=True,
-        ),
-    )
     names = _item_names(project)
     rows = [
-        (p, names.get(p.service_item, p.service_item), _rate(p.attended_rows, p.client_rows))
-        for p in programmes
+        (p, names.get(p.service_item, p.service_item), groups.attendance_rate(p))
+        for p in groups.programmes_with_counts(project)
     ]
     context = {
         "project": project,
@@ -297,11 +281,6 @@ def programme_new(request: AuthedHttpRequest, code: str) -> HttpResponse:
     return render(request, "delivery/group_form.html", context)
 
 
-def _sessions(programme: GroupProgramme) -> list[tuple[ServiceRecord, bool, str | None]]:
-    records = with_counts(programme.sessions.select_related("project")).order_by("session_no", "id")
-    return [(r, *threshold_status(r)) for r in records]
-
-
 @login_required
 def programme_detail(request: AuthedHttpRequest, programme_id: int) -> HttpResponse:
     programme = groups.get_programme_for_user(request.user, programme_id, request=request)
@@ -314,7 +293,7 @@ def programme_detail(request: AuthedHttpRequest, programme_id: int) -> HttpRespo
             programme.service_item, programme.service_item
         ),
         "members": members,
-        "sessions": _sessions(programme),
+        "sessions": groups.programme_sessions(programme),
         "next_no": groups.next_session_no(programme),
         "can_write": can_write,
         "bounds": groups.family_bounds(programme.project, programme.service_item),

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -36,6 +36,7 @@ from anxin.core.ids import as_pk
 from anxin.core.models import Division
 from anxin.delivery.actions import ParticipantInput, WorkerHours, service_record_create
 from anxin.delivery.models import Form, GroupProgramme, Participant, ServiceRecord
+from anxin.delivery.selectors import threshold_status, with_counts
 
 CHANGE = AuditEvent.Kind.CHANGE
 # The forms a programme of sessions can take.
@@ -318,6 +319,39 @@ def programme_members(programme: GroupProgramme) -> list[Case]:
     return list(
         programme.members.select_related("client").order_by("client__name_pinyin", "client_id")
     )
+
+
+def programmes_with_counts(project: Project) -> QuerySet[GroupProgramme]:
+    """The project's programmes annotated with ``held`` (sessions not voided), ``member_count``,
+    ``client_rows`` (client rows of the sessions held) and ``attended_rows``: one query."""
+    held = Q(sessions__voided=False)
+    client_rows = held & Q(sessions__participants__kind=Participant.Kind.CLIENT)
+    return GroupProgramme.objects.filter(project=project).annotate(
+        held=Count("sessions", filter=held, distinct=True),
+        member_count=Count("members", distinct=True),
+        client_rows=Count("sessions__participants", filter=client_rows, distinct=True),
+        attended_rows=Count(
+            "sessions__participants",
+            filter=client_rows & Q(sessions__participants__attended=True),
+            distinct=True,
+        ),
+    )
+
+
+def attendance_rate(programme: GroupProgramme) -> int | None:
+    """Attended client rows of the sessions held, in percent (``programmes_with_counts`` rows)."""
+    rows: int = getattr(programme, "client_rows", 0)
+    attended: int = getattr(programme, "attended_rows", 0)
+    return round(100 * attended / rows) if rows else None
+
+
+def programme_sessions(
+    programme: GroupProgramme,
+) -> list[tuple[ServiceRecord, bool, str | None]]:
+    """The sessions in order, voided ones too, each with whether it counts as its form and why
+    not (one query)."""
+    records = with_counts(programme.sessions.select_related("project")).order_by("session_no", "id")
+    return [(r, *threshold_status(r)) for r in records]
 
 
 def previous_session(programme: GroupProgramme) -> ServiceRecord | None:

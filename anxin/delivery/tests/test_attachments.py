@@ -130,9 +130,7 @@ def test_api_attaches_lists_and_downloads(world, client, service):
 def test_api_refuses_bad_kind_and_type_in_the_callers_language(world, client, service):
     auth = _auth(world.worker)
     url = f"/api/v1/services/{service.pk}/attachments"
-    bad = client.post(
-        url, {"kind": "selfie", "file": _file()}, HTTP_ACCEPT_LANGUAGE="en", **auth
-    )
+    bad = client.post(url, {"kind": "selfie", "file": _file()}, HTTP_ACCEPT_LANGUAGE="en", **auth)
     assert bad.status_code == 422 and "Unknown kind of attachment" in bad.json()["errors"][0]
     wrong = client.post(
         url,
