@@ -36,7 +36,7 @@ from anxin.delivery.selectors import (
 
 router = Router(tags=["services"])
 RecordId = Annotated[int, Path(ge=1, le=MAX_PK)]
-Code = Annotated[str, Path(max_length=40)]
+Code = Annotated[str, Path(max_length=40, pattern=r"^[-A-Za-z0-9_]+$")]
 Id = Annotated[int, Field(ge=1, le=MAX_PK)]
 Code40 = Annotated[str, StringConstraints(max_length=40, pattern=r"^[-A-Za-z0-9_]*$")]
 
