@@ -23,6 +23,7 @@ from anxin.accounts.tokens import api_auth
 from anxin.assessments.api import router as assessments_router
 from anxin.cases.api import router as cases_router
 from anxin.clients.api import router as clients_router
+from anxin.contracts.api_live import router as contracts_live_router
 from anxin.delivery.api import router as delivery_router
 from anxin.delivery.api_programmes import router as programmes_router
 from anxin.delivery.api_work import router as work_router
@@ -93,3 +94,6 @@ api.add_router("/", assessments_router)
 api.add_router("/", delivery_router)
 api.add_router("/", programmes_router)
 api.add_router("/", work_router)
+api.add_router("/", contracts_live_router)
+api.add_router("/", "anxin.operations.api.router")
+api.add_router("/", "anxin.contracts.api.router")

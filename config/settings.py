@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "anxin.assessments",
     "anxin.delivery",
     "anxin.contracts",
+    "anxin.operations",
 ]
 
 MIDDLEWARE = [

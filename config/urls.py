@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from anxin.contracts.live_views import urlpatterns as live_urlpatterns
 from config.api import api
 
 urlpatterns = [
@@ -10,6 +11,9 @@ urlpatterns = [
     path("cases/", include("anxin.cases.urls")),
     path("assessments/", include("anxin.assessments.urls")),
     path("services/", include("anxin.delivery.urls")),
+    path("operations/", include("anxin.operations.urls")),
+    path("contracts/", include((live_urlpatterns, "live"))),
+    path("contracts/", include("anxin.contracts.urls")),
     path("api/v1/", api.urls),
     path("", include("anxin.core.urls")),
 ]

@@ -25,7 +25,9 @@ from anxin.accounts.models import (
 )
 from anxin.audit.actions import record, request_origin
 from anxin.audit.models import AuditEvent
+from anxin.contracts.actions import payments_create_from_template
 from anxin.contracts.catalogue import default_eligibility, default_workflow
+from anxin.contracts.selectors import available_template_codes
 from anxin.core.models import Division
 from anxin.core.uploads import check_upload
 
@@ -74,6 +76,8 @@ def project_create(
         raise ValidationError(_("Choose a district, not a street."))
     if Project.objects.filter(code=code).exists():
         raise ValidationError(_("A project with code %(code)s already exists.") % {"code": code})
+    if template not in available_template_codes(organisation):
+        raise ValidationError(_("There is no contract template %(code)s.") % {"code": template})
     project = Project.objects.create(
         organisation=organisation,
         code=code,
@@ -98,6 +102,7 @@ def project_create(
         request=request,
         detail={"code": code, "template": template},
     )
+    payments_create_from_template(project=project, acting_user=acting_user, request=request)
     return project
 
 

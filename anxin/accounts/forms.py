@@ -47,7 +47,7 @@ class ProjectForm(StyledForm):
         label=_("Code"), max_length=40, help_text=_("Letters, digits and dashes, e.g. liwan-2027.")
     )
     name = forms.CharField(label=_("Project name"), max_length=128)
-    template = forms.ChoiceField(label=_("Contract template"), choices=Project.Template.choices)
+    template = forms.ChoiceField(label=_("Contract template"))
     purchaser = forms.CharField(label=_("Purchaser"), max_length=128)
     district = forms.ModelChoiceField(
         label=_("District"), queryset=Division.objects.filter(level=Division.Level.DISTRICT)
@@ -58,6 +58,11 @@ class ProjectForm(StyledForm):
         label=_("Budget ceiling (yuan)"), min_value=0, max_digits=12, decimal_places=2
     )
     client_target = forms.IntegerField(label=_("Client target"), min_value=0)
+
+    def __init__(self, *args: Any, templates: list[tuple[str, str]], **kwargs: Any) -> None:
+        """``templates``: (code, title) of the shipped templates and the organisation's own."""
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = templates  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

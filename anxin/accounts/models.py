@@ -67,6 +67,8 @@ class Project(TrackedModel):
     """A government-purchased contract project (项目) run by an organisation."""
 
     class Template(models.TextChoices):
+        """The shipped templates; organisations may add their own (``ContractTemplate``)."""
+
         LIWAN_REHAB = "liwan-rehab", _("Community rehabilitation (Liwan tender)")
         CHONGCHUAN_PSYCH = "chongchuan-psych", _("Psychological services (Chongchuan tender)")
 
@@ -81,7 +83,11 @@ class Project(TrackedModel):
     )
     name = models.CharField(_("project name"), max_length=128)
     purchaser = models.CharField(_("purchaser"), max_length=128)
-    template = models.CharField(_("contract template"), max_length=32, choices=Template.choices)
+    template = models.CharField(
+        _("contract template"),
+        max_length=32,
+        help_text=_("The code of a shipped template or of one of the organisation's own."),
+    )
     government_purchased = models.BooleanField(_("government-purchased"), default=True)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))

@@ -35,7 +35,9 @@ from anxin.accounts.forms import (
 from anxin.accounts.models import Membership, Project, Qualification, User
 from anxin.accounts.selectors import project_memberships, team_status
 from anxin.cases.models import Case
+from anxin.contracts.access import money_access
 from anxin.contracts.catalogue import workflow_settings
+from anxin.contracts.selectors import available_templates
 from anxin.core.forms import errors_text
 from anxin.core.ids import as_pk
 from anxin.core.requests import AuthedHttpRequest
@@ -97,10 +99,13 @@ def project_list(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def project_create(request: AuthedHttpRequest) -> HttpResponse:
     organisation = require_org_admin(request.user, request)
+    templates = available_templates(organisation)
     template = request.GET.get("template", Project.Template.LIWAN_REHAB)
-    if template not in Project.Template.values:
+    if template not in dict(templates):
         template = Project.Template.LIWAN_REHAB
-    form = ProjectForm(request.POST or None, initial=ProjectForm.initial_for(template))
+    form = ProjectForm(
+        request.POST or None, initial=ProjectForm.initial_for(template), templates=templates
+    )
     if request.method == "POST" and form.is_valid():
         try:
             project = actions.project_create(
@@ -114,9 +119,7 @@ def project_create(request: AuthedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Project %(name)s created.") % {"name": project.name})
             return redirect("accounts:project", code=project.code)
-    return render(
-        request, "accounts/project_form.html", {"form": form, "templates": Project.Template.choices}
-    )
+    return render(request, "accounts/project_form.html", {"form": form, "templates": templates})
 
 
 @login_required
@@ -140,6 +143,7 @@ def project_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
         "workflow_form": WorkflowSettingsForm(initial=workflow_settings(project)),
         "is_admin": request.user.is_org_admin
         and request.user.organisation_id == project.organisation_id,
+        "sees_funds": money_access(request.user, project) is not None,
     }
     return render(request, "accounts/project_detail.html", context)
 

@@ -1,4 +1,5 @@
-"""Contract templates shipped as YAML in ``anxin/contracts/templates``: loading and validation."""
+"""Contract templates: shipped as YAML in ``anxin/contracts/templates`` or an organisation's own
+(``anxin.contracts.models.ContractTemplate``); loading (validated) and the settings they give."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -24,25 +25,71 @@ ELIGIBILITY_KEYS = (
 
 
 class TemplateError(ValueError):
-    pass
+    """A template that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = problems or []
+        super().__init__("\n".join([message, *(f"- {p}" for p in self.problems)]))
+
+
+def template_codes() -> list[str]:
+    """The codes of the contract templates shipped with anxin."""
+    return list(_shipped_codes())
+
+
+@lru_cache(maxsize=1)
+def _shipped_codes() -> tuple[str, ...]:
+    return tuple(sorted(path.stem for path in TEMPLATE_DIR.glob("*.yaml")))
+
+
+def is_shipped(code: str) -> bool:
+    return code in _shipped_codes()
+
+
+def load_template(code: str) -> dict[str, Any]:
+    """A template by code: a shipped file, else an organisation's own (``ContractTemplate``).
+
+    Validated on loading (``anxin.contracts.validation``); ``TemplateError`` lists every problem.
+    A shipped template is read once per process; an organisation's is cached by code and version,
+    so one small query finds its current version and a new version is read at once everywhere.
+    """
+    if is_shipped(code):
+        return _shipped_template(code)
+    from anxin.contracts.models import ContractTemplate
+
+    version = ContractTemplate.objects.filter(code=code).values_list("version", flat=True).first()
+    if version is None:
+        raise TemplateError(_("No contract template %(code)s.") % {"code": code})
+    return _organisation_template(code, version)
 
 
 @lru_cache(maxsize=16)
-def load_template(code: str) -> dict[str, Any]:
-    path = TEMPLATE_DIR / f"{code}.yaml"
-    if not path.is_file():
-        raise TemplateError(f"No contract template {code!r}.")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if data.get("code") != code:
-        raise TemplateError(f"{path.name}: code must be {code!r}.")
-    unknown = set(data.get("eligibility", {})) - set(ELIGIBILITY_KEYS)
-    if unknown:
-        raise TemplateError(f"{path.name}: unknown eligibility rules {sorted(unknown)}.")
-    for req in data.get("team", []):
-        for key in ("code", "label", "count", "roles"):
-            if key not in req:
-                raise TemplateError(f"{path.name}: team requirement lacks {key!r}.")
+def _shipped_template(code: str) -> dict[str, Any]:
+    from anxin.contracts.validation import parse_template
+
+    name = f"{code}.yaml"
+    data = parse_template((TEMPLATE_DIR / name).read_text(encoding="utf-8"), name=name)
+    if data["code"] != code:
+        raise TemplateError(
+            _("%(name)s is not a valid contract template:") % {"name": name},
+            [_("code: must be %(code)s, as the file name.") % {"code": code}],
+        )
     return data
+
+
+@lru_cache(maxsize=64)
+def _organisation_template(code: str, version: int) -> dict[str, Any]:
+    from anxin.contracts.models import ContractTemplate
+    from anxin.contracts.validation import organisation_instruments, parse_template
+
+    stored = ContractTemplate.objects.filter(code=code, version=version).first()
+    if stored is None:  # replaced by a newer version in between: read that one
+        return load_template(code)
+    return parse_template(
+        stored.source_text,
+        name=code,
+        instruments=organisation_instruments(stored.organisation_id),
+    )
 
 
 def localised(label: dict[str, str] | str) -> str:

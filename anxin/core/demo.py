@@ -26,6 +26,8 @@ from anxin.accounts.models import Membership, Organisation, Project, User
 from anxin.cases.reminders import generate_reminders
 from anxin.clients.actions import client_register
 from anxin.core.demo_cases import walk_caseload
+from anxin.core.demo_money import record_money
+from anxin.core.demo_operations import record_operations
 from anxin.core.demo_people import plan_clients
 from anxin.core.demo_services import record_services
 from anxin.core.models import Division
@@ -371,5 +373,9 @@ def load_demo(*, scale: float = 1.0, seed: int = 2026) -> DemoSummary | None:
         summary.cases[spec.code] = walk_caseload(project, users, rng)
     for spec in PROJECTS:  # a year of services (R5), once every caseload is walked
         summary.cases[spec.code].update(record_services(projects[spec.code], users, rng))
+    for spec in PROJECTS:  # staff development and publicity (R7.5, R7.6)
+        summary.cases[spec.code].update(record_operations(projects[spec.code], users, rng))
+    for spec in PROJECTS:  # budget lines, spending, payment states (R1.3)
+        summary.cases[spec.code].update(record_money(projects[spec.code]))
     summary.reminders = generate_reminders(today=timezone.localdate())
     return summary

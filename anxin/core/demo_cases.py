@@ -267,7 +267,7 @@ class Walker:
         if outcome or change < 0.75:
             # small steps: most clients improve within their class, some move up one
             totals["danger-level"] = max(0, totals["danger-level"] - (rng.random() < 0.35))
-            totals["sdss"] = max(0, totals["sdss"] - rng.randint(1, 3))
+            totals["sdss"] = max(0, totals["sdss"] - rng.randint(1, 5 if outcome else 3))
             totals["phq9"] = max(0, totals["phq9"] - rng.randint(2, 8))
             totals["gad7"] = max(0, totals["gad7"] - rng.randint(2, 7))
         elif change < 0.9:

@@ -28,6 +28,7 @@ from anxin.cases.models import Case, CaseEvent, Step
 from anxin.cases.workdays import is_workday, next_workday
 from anxin.clients.models import FamilyMember
 from anxin.core.demo_case_specs import reference_day
+from anxin.core.demo_events import chongchuan_sessions, needs_survey
 from anxin.core.models import Division
 from anxin.delivery.actions import ParticipantInput, WorkerHours, service_record_create
 from anxin.delivery.cycles import cycle_end, cycle_start
@@ -144,7 +145,10 @@ class Services:
             items = [i for i in self.items[case.pk] if i[0] not in NOT_ONE_TO_ONE]
             wanted = {code: WEEKLY.get(per, 0) * times * weeks for code, times, per in items}
             total = sum(wanted.values())
-            share = min(1.0, CAP_PER_CASE / total) if total else 0.0
+            # About half the caseload is served at the plan's frequency (规范服务); the others
+            # fall short of it, as happens: a busy caseload, a client hard to reach.
+            cap = CAP_PER_CASE * (3 if rng.random() < 0.5 else 1)
+            share = min(1.0, cap / total) if total else 0.0
             for code, n in wanted.items():
                 count = min(weeks, max(1, round(n * share)))
                 for week in sorted(rng.sample(range(weeks), count)):
@@ -360,6 +364,12 @@ class Services:
     def _name(self) -> str:
         return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
 
+    name = _name
+
+    def workday(self, day: dt.date) -> dt.date | None:
+        """``day`` or the next working day, if not after the demo's reference day."""
+        return _workday(day, self.ref)
+
     # --- Chongchuan ----------------------------------------------------------------------------
 
     def chongchuan_groups(self) -> None:
@@ -450,12 +460,14 @@ class Services:
 
     def run(self) -> Counter[str]:
         self.one_to_one()
+        needs_survey(self)
         if self.project.template == Project.Template.LIWAN_REHAB:
             self.liwan_groups()
             self.liwan_cycles()
             self.liwan_events()
         else:
             self.chongchuan_groups()
+            chongchuan_sessions(self)
             self.home_visits()
         return self.done
 

@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-NAMES = {"pdf": "PDF", "image": "PNG / JPEG", "xlsx": "Excel (.xlsx)"}
+NAMES = {"pdf": "PDF", "image": "PNG / JPEG", "xlsx": "Excel (.xlsx)", "docx": "Word (.docx)"}
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "pdf": (b"%PDF-",),
     "image": (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"),
     "xlsx": (b"PK\x03\x04",),
+    "docx": (b"PK\x03\x04",),
 }
 
 

@@ -123,10 +123,22 @@ def _check_participants(
                 errors.append(f"{name}: {why}")
         elif p.family_member is None and not p.name.strip():
             errors.append(_("A participant who is not a client needs a name."))
+    # A family member attends with their client, or alone (a guardians' salon, counselling for a
+    # guardian: CC §3) when the client is one of this project's.
+    alone = {
+        p.family_member.client_id
+        for p in participants
+        if p.family_member is not None and p.family_member.client_id not in client_ids
+    }
+    ours = set(
+        Case.objects.filter(project=project, client_id__in=alone).values_list(
+            "client_id", flat=True
+        )
+    )
     for p in participants:
-        if p.family_member is not None and p.family_member.client_id not in client_ids:
+        if p.family_member is not None and p.family_member.client_id not in client_ids | ours:
             errors.append(
-                _("%(name)s is not a family member of a client taking part.")
+                _("%(name)s is not a family member of a client of this project.")
                 % {"name": p.family_member.name}
             )
     return errors

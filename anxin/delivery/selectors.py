@@ -50,7 +50,8 @@ def threshold_status(record: ServiceRecord) -> tuple[bool, str | None]:
     if record.voided:
         return False, _("Voided: %(reason)s") % {"reason": record.void_reason}
     item = service_item(record.project, record.service_item) or {}
-    rule = item.get("threshold") or form_thresholds(record.project).get(record.form) or {}
+    own = item.get("threshold")  # an item's own threshold, {} for none, replaces the form's
+    rule = own if own is not None else form_thresholds(record.project).get(record.form) or {}
     if not rule:
         return True, None
     clients, everyone = _attendance(record)

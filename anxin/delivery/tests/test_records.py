@@ -225,11 +225,18 @@ def test_attachments_are_kept_and_family_members_must_belong_to_a_client(world):
     photo = SimpleUploadedFile("photo.png", PNG, content_type="image/png")
     record = make(world, [ParticipantInput(C, case=first)], attachments=[("photo", photo)])
     assert record.attachments.get().kind == "photo"
-    stranger = second.client.family_members.get()
+    # A guardian of one of the project's clients may attend without the client (a salon) ...
+    guardian = second.client.family_members.get()
+    alone = make(world, [ParticipantInput("guardian", family_member=guardian)])
+    assert alone.participants.get().family_member == guardian
+    # ... but not the family of another project's client.
+    from anxin.delivery.tests.test_groups import cc_case
+
+    stranger = cc_case(world, 1).client.family_members.get()
     (message,) = refusals(
         world, [ParticipantInput(C, case=first), ParticipantInput("family", family_member=stranger)]
     )
-    assert "not a family member of a client taking part" in message
+    assert "not a family member of a client of this project" in message
 
 
 def test_copy_setup_gives_the_next_session(world):
