@@ -94,7 +94,7 @@ def _range(value: Any) -> tuple[Decimal, Decimal]:
 
 def plan_row(indicator: dict[str, Any], clients: int) -> PlanRow:
     rule = indicator["hours"]
-    note = str(rule.get("note", ""))
+    note = localised(rule.get("note", ""))
     name = localised(indicator["name"])
     if "fixed" in rule:
         low, high = _range(rule["fixed"])

@@ -397,8 +397,8 @@ def _listed(c: _Checker, where: str, entry: dict[str, Any]) -> list[Any]:
 def _check_hours(c: _Checker, where: str, rule: Any) -> None:
     if not c.mapping(where, rule, HOURS_KEYS):
         return
-    if "note" in rule and not isinstance(rule["note"], str):
-        c.add(f"{where}.note", _("must be text."))
+    if "note" in rule:
+        c.label(f"{where}.note", rule["note"])
     if "fixed" in rule:
         c.range(f"{where}.fixed", rule["fixed"])
         mixed = sorted(k for k in ("direct", "indirect", "clients", "times") if k in rule)
