@@ -12,7 +12,7 @@ of ``as_of`` and its last day). The kinds (``count.kind`` in the template):
 - ``clients_registered``: cases registered (登记) in the period.
 - ``assessments``: assessment records of the given ``timepoints``.
 - ``cycles_completed``: training cycles of the items ended in the period with the rule's contacts.
-- ``streets_covered``: streets of the district with at least one attended session.
+- ``streets_covered``: streets where at least one client served in the period lives.
 - ``staff_trainings``, ``staff_training_hours`` (the lowest total among the project's active
   team), ``supervisions``, ``supervision_records``, ``meetings`` (administrative), ``articles``
   (``level: provincial`` = provincial or national; ``accepted: true`` = accepted by the purchaser),
@@ -336,10 +336,18 @@ def _cycles_completed(
 
 
 def _streets_covered(project: Project, period: Period) -> int:
+    """Streets where at least one client served in the period lives (as the dashboard's rows)."""
     return (
-        _records(project, period)
-        .filter(street__isnull=False, participants__attended=True)
-        .values("street_id")
+        Participant.objects.filter(
+            record__project=project,
+            record__voided=False,
+            record__on__gte=period.start,
+            record__on__lte=period.end,
+            attended=True,
+            kind=Participant.Kind.CLIENT,
+            case__client__street__isnull=False,
+        )
+        .values("case__client__street_id")
         .distinct()
         .count()
     )
