@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "anxin.delivery",
     "anxin.contracts",
     "anxin.operations",
+    "anxin.hotline",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +133,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Session settings for a working set held in memory (docs/benchmarks.md): JIT compilation
+    # costs more than it saves on the indicator queries, and index look-ups are as cheap as
+    # sequential reads on SSDs. ANXIN_PG_OPTIONS overrides them.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options", os.environ.get("ANXIN_PG_OPTIONS", "-c jit=off -c random_page_cost=1.1")
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("assessments/", include("anxin.assessments.urls")),
     path("services/", include("anxin.delivery.urls")),
     path("operations/", include("anxin.operations.urls")),
+    path("hotline/", include("anxin.hotline.urls")),
     path("contracts/", include((live_urlpatterns, "live"))),
     path("contracts/", include("anxin.contracts.urls")),
     path("api/v1/", api.urls),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -70,6 +71,7 @@ def case_page(case: Case) -> dict[str, Any]:
             )
             for p in _service_participations(case)
         ]
+        + _call_entries(case)
     )
     timeline.sort(key=lambda t: (t.on, t.obj.created_at), reverse=True)
     upcoming = next_step(case)
@@ -152,6 +154,33 @@ def _service_participations(case: Case) -> list[Any]:
             "record", "record__created_by"
         )
     )
+
+
+def _call_entries(case: Case) -> list[TimelineEntry]:
+    """Hotline calls linked to the case (from the client or their family): when, how, the topics
+    and the outcome; never the notes, which are read on the call's own (audited) page."""
+    from anxin.hotline.selectors import case_calls
+
+    entries = []
+    label, positive = _("Hotline call"), _("risk screening positive")
+    for row in case_calls(case):
+        call = row.call
+        parts = [str(call.get_outcome_display() or call.get_status_display())]
+        if call.screened_positive:
+            parts.append(positive)
+        entries.append(
+            TimelineEntry(
+                timezone.localdate(call.started_at),
+                "call",
+                " · ".join(
+                    p for p in (label, call.get_channel_display(), "、".join(row.topics)) if p
+                ),
+                _who(call.operator),
+                " · ".join(parts),
+                call,
+            )
+        )
+    return entries
 
 
 def _service_title(participant: Any, names: dict[str, str]) -> str:

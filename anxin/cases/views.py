@@ -34,6 +34,7 @@ from anxin.cases.selectors import case_page, plan_item_choices, replaceable_case
 from anxin.core.forms import errors_text
 from anxin.core.ids import as_pk
 from anxin.core.requests import AuthedHttpRequest
+from anxin.hotline.access import reads_hotline
 
 
 def _done(
@@ -69,6 +70,7 @@ def case_detail(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
             prefix="classify", initial={"klass": case.classification or None}
         ),
         "admit_form": AdmitForm(prefix="admit", replaceable=replaceable_cases(case.project_id)),
+        "reads_calls": reads_hotline(request.user, case.project),
         **case_page(case),
     }
     return render(request, "cases/detail.html", context)

@@ -18,6 +18,7 @@ from anxin.cases.task_access import get_task_for_user, task_board
 from anxin.cases.tasks import NOTE_LENGTH, task_handle
 from anxin.core.forms import StyledForm, errors_text
 from anxin.core.requests import AuthedHttpRequest
+from anxin.hotline.selectors_crisis import crisis_board
 
 
 class TaskHandleForm(StyledForm):
@@ -32,7 +33,8 @@ class TaskHandleForm(StyledForm):
 @login_required
 def task_list(request: AuthedHttpRequest) -> HttpResponse:
     board = task_board(request.user)
-    return render(request, "cases/tasks.html", {"board": board, "form": TaskHandleForm()})
+    context = {"board": board, "form": TaskHandleForm(), "crises": crisis_board(request.user)}
+    return render(request, "cases/tasks.html", context)
 
 
 @login_required

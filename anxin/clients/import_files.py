@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-from anxin.clients.import_columns import BY_KEY, REQUIRED_KEYS, cell_text, column_for_header
+from anxin.clients.import_columns import COLUMNS, Column, cell_text, normalise_header
 
 SUPPORTED_SUFFIXES = (".xlsx", ".csv")
 HEADER_SCAN_ROWS = 15
@@ -135,7 +136,7 @@ def read_grids(path: Path, file_name: str = "") -> list[Grid]:
 
 
 def _map_header(
-    row: list[Any], above: list[Any] | None
+    row: list[Any], above: list[Any] | None, column_for_header: Callable[[object], str | None]
 ) -> tuple[dict[int, str], dict[str, str], list[str]]:
     """Map one candidate header row. A cell under a different merged heading (监护人 over 姓名 and
     电话) is tried as the two combined first."""
@@ -160,11 +161,21 @@ def _map_header(
     return columns, headers, ignored
 
 
-def find_layout(grids: list[Grid]) -> Layout:
+def find_layout(grids: list[Grid], known: Sequence[Column] = COLUMNS) -> Layout:
+    """The header row and its columns among the ``known`` ones (the client list's by default;
+    other lists, such as the federation's newly certified, bring their own)."""
+    lookup = {normalise_header(n): c.key for c in known for n in (c.header, *c.synonyms)}
+    by_key = {c.key: c for c in known}
+    required = tuple(c.key for c in known if c.required)
+
+    def column_for_header(value: object) -> str | None:
+        return lookup.get(normalise_header(value))
+
     best: Layout | None = None
     for grid in grids:
         for index, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
-            columns, headers, ignored = _map_header(row, grid.rows[index - 1] if index else None)
+            above = grid.rows[index - 1] if index else None
+            columns, headers, ignored = _map_header(row, above, column_for_header)
             if best is None or len(headers) > len(best.headers):
                 best = Layout(grid, index + 1, columns, headers, ignored)
     if best is None or len(best.headers) < 2 or not {"name", "id_number"} & set(best.headers):
@@ -173,9 +184,9 @@ def find_layout(grids: list[Grid]) -> Layout:
                 "No header row found in the first %(n)d rows: "
                 "the list needs columns such as %(columns)s."
             )
-            % {"n": HEADER_SCAN_ROWS, "columns": "、".join(BY_KEY[k].header for k in REQUIRED_KEYS)}
+            % {"n": HEADER_SCAN_ROWS, "columns": "、".join(by_key[k].header for k in required)}
         )
-    missing = [BY_KEY[k].header for k in REQUIRED_KEYS if k not in best.headers]
+    missing = [by_key[k].header for k in required if k not in best.headers]
     if missing:
         raise ImportFileError(
             _("The header (row %(row)d) has no column for: %(columns)s.")

@@ -42,6 +42,7 @@ from anxin.cases.models import Case, CaseEvent, PlanItem, ServicePlan, Step
 from anxin.contracts.catalogue import load_template, workflow_setting
 from anxin.contracts.indicators import (
     BEHIND,
+    HOTLINE_KINDS,
     MET,
     NO_SOURCE,
     SERVICE_KINDS,
@@ -273,6 +274,8 @@ def drill_url(project: Project, result: Result, as_of: dt.date) -> str:
     page = OPERATION_PAGES.get(count.get("kind", ""))
     if page is not None:
         return reverse(page, args=[project.code]) + f"?year={as_of.year}"
+    if count.get("kind") in HOTLINE_KINDS:  # the hotline's figures page, by month
+        return reverse("hotline:figures", args=[project.code]) + f"?year={as_of.year}"
     if count.get("kind") not in SERVICE_KINDS:
         return ""
     items, forms = count.get("items") or [], count.get("forms") or []

@@ -37,6 +37,7 @@ TOP_KEYS = {
     "indicators",
     "standardised_rate",
     "payments",
+    "hotline",
 }
 REQUIRED_KEYS = ("code", "version", "title", "services", "indicators")
 COUNT_KINDS = {
@@ -56,6 +57,8 @@ COUNT_KINDS = {
     "supervision_records",
     "meetings",
     "streets_covered",
+    "calls",
+    "outreach_calls",
 }
 UNITS = {
     "people",
@@ -110,6 +113,8 @@ CERTIFICATE_KEYS = {"type", "min_level"}
 PAYMENT_KEYS = {"code", "share", "condition"}
 STANDARDISED_KEYS = {"target", "require", "planned_frequency_share"}
 STANDARDISED_REQUIREMENTS = {"agreement", "plan", "planned_frequency", "timely_reviews"}
+HOTLINE_KEYS = {"topics"}
+TOPIC_KEYS = {"code", "name"}
 DEFAULT_KEYS = {"client_target", "budget_ceiling", "purchaser", "district"}
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 ITEM_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
@@ -462,7 +467,7 @@ def _check_count(c: _Checker, where: str, count: Any, services: set[str]) -> Non
         )
     if "items" in count:
         _check_items(c, f"{where}.items", count["items"], services)
-    for key in ("forms", "timepoints"):
+    for key in ("forms", "timepoints", "purposes", "caller_types", "channels", "topics"):
         value = count.get(key)
         if value is not None and (
             not isinstance(value, list) or not all(isinstance(v, str) for v in value)
@@ -587,6 +592,17 @@ def _check_standardised(c: _Checker, value: Any) -> None:
         )
 
 
+def _check_hotline(c: _Checker, value: Any) -> None:
+    """The hotline's settings: the list of call topics, each with a code and a label."""
+    if not c.mapping("hotline", value, HOTLINE_KEYS) or "topics" not in value:
+        return
+    entries = c.entries("hotline.topics", value["topics"])
+    c.codes("hotline.topics", entries)
+    for place, topic in entries:
+        c.mapping(place, topic, TOPIC_KEYS)
+        c.label(f"{place}.name", topic.get("name"))
+
+
 def validate_template(
     data: Any, *, name: str, instruments: Collection[str] | None = None
 ) -> list[str]:
@@ -617,6 +633,8 @@ def validate_template(
         _check_payments(c, data["payments"])
     if "standardised_rate" in data:
         _check_standardised(c, data["standardised_rate"])
+    if "hotline" in data:
+        _check_hotline(c, data["hotline"])
     return c.problems
 
 

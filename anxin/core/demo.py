@@ -26,6 +26,7 @@ from anxin.accounts.models import Membership, Organisation, Project, User
 from anxin.cases.reminders import generate_reminders
 from anxin.clients.actions import client_register
 from anxin.core.demo_cases import walk_caseload
+from anxin.core.demo_hotline import record_hotline
 from anxin.core.demo_money import record_money
 from anxin.core.demo_operations import record_operations
 from anxin.core.demo_people import plan_clients
@@ -377,5 +378,6 @@ def load_demo(*, scale: float = 1.0, seed: int = 2026) -> DemoSummary | None:
         summary.cases[spec.code].update(record_operations(projects[spec.code], users, rng))
     for spec in PROJECTS:  # budget lines, spending, payment states (R1.3)
         summary.cases[spec.code].update(record_money(projects[spec.code]))
+    summary.cases[CC].update(record_hotline(projects[CC], users, rng, scale=scale))
     summary.reminders = generate_reminders(today=timezone.localdate())
     return summary

@@ -8,6 +8,8 @@ from django.shortcuts import render
 from anxin.accounts.access import projects_for_user
 from anxin.cases.models import Case
 from anxin.core.requests import AuthedHttpRequest
+from anxin.hotline.selectors import home_summary as hotline_summary
+from anxin.hotline.selectors_crisis import crisis_board
 
 
 @login_required
@@ -16,7 +18,12 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         open_cases=Count("cases", filter=Q(cases__status=Case.Status.OPEN)),
         waiting_cases=Count("cases", filter=Q(cases__status=Case.Status.WAITING)),
     )
-    return render(request, "core/home.html", {"projects": projects})
+    context = {
+        "projects": projects,
+        "hotline": hotline_summary(request.user),
+        "crises": crisis_board(request.user),
+    }
+    return render(request, "core/home.html", context)
 
 
 def health(request: AuthedHttpRequest) -> JsonResponse:

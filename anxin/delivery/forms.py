@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.core.forms import StyledForm
 from anxin.delivery.models import Attachment, Form
@@ -115,7 +116,9 @@ class AttachForm(StyledForm):
 
 
 class FilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    start = forms.DateField(
+        label=pgettext_lazy("date filter", "From"), required=False, widget=DateInput
+    )
     end = forms.DateField(label=_("To"), required=False, widget=DateInput)
     item = forms.ChoiceField(label=_("Service item"), required=False)
     form = forms.ChoiceField(

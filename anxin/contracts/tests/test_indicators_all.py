@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count
+from django.utils import timezone
 
 from anxin.contracts.indicators import NO_SOURCE, _cycles_completed, indicator_table, project_period
 from anxin.contracts.tests.test_indicators import TODAY, by_code, others
@@ -14,6 +15,9 @@ from anxin.delivery.actions import ParticipantInput, WorkerHours
 from anxin.delivery.models import Form, Participant, TrainingCycle
 from anxin.delivery.tests.test_groups import cc_case
 from anxin.delivery.tests.test_records import in_service, make
+from anxin.hotline.actions_outreach import outreach_attempt_record
+from anxin.hotline.models import Call, OutreachPerson
+from anxin.hotline.tests.calls_testing import finished, start
 from anxin.operations import actions as ops
 from anxin.operations.models import Article, Meeting, ProjectDocument
 from anxin.operations.tests.factories import article, document, meeting, supervision, training
@@ -84,6 +88,7 @@ def test_every_chongchuan_indicator(world):
         **common,
     )
     make(world, everyone[1:2], service_item="needs_survey", form=Form.HOME_VISIT, **common)
+    # Rows 2 and 3 count the hotline's calls (anxin.hotline), not service records of the items.
     make(world, everyone[:1] + others(1, "匿名"), service_item="hotline", form=Form.PHONE, **common)
     make(
         world,
@@ -92,6 +97,15 @@ def test_every_chongchuan_indicator(world):
         form=Form.PHONE,
         **common,
     )
+    operator = world.other_worker
+    finished(world, operator, world.chongchuan)  # a counselling call
+    finished(world, operator, world.chongchuan, purpose=Call.Purpose.CALL_BACK)
+    start(world, operator, world.chongchuan)  # still in progress: not counted
+    newly = OutreachPerson.objects.create(project=world.chongchuan, name="新持证甲")
+    for result in ("no_answer", "reached"):  # only the call that reached them is support
+        outreach_attempt_record(
+            person=newly, result=result, started_at=timezone.now(), acting_user=operator
+        )
     make(
         world,
         [ParticipantInput("guardian", family_member=guardian)],
@@ -126,8 +140,8 @@ def test_every_chongchuan_indicator(world):
     assert {code: r.achieved for code, r in table.items()} == {
         "1": 3,  # two clients and one guardian
         "1r": 0,
-        "2": 2,
-        "3": 2,
+        "2": 2,  # a counselling call and a call-back
+        "3": 1,  # the outreach call that reached the person
         "4": 1,  # the guardian's counselling
         "5": 1,
         "6": 0,  # four clients: not an activity (≥ 10)

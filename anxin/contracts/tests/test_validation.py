@@ -39,7 +39,8 @@ def test_both_shipped_templates_validate(code):
 
 def test_count_kinds_are_the_known_list():
     assert "contacts" in COUNT_KINDS and "streets_covered" in COUNT_KINDS
-    assert len(COUNT_KINDS) == 16
+    assert {"calls", "outreach_calls"} <= COUNT_KINDS  # the hotline (anxin.hotline)
+    assert len(COUNT_KINDS) == 18
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -78,6 +79,16 @@ CASES = [
     (_set("indicators[4c].unit", "bananas"), "indicators[4c].unit", "unknown unit bananas"),
     (_set("indicators[4c].count", {"kind": "hugs"}), "indicators[4c].count.kind", "hugs"),
     (_set("indicators[4c].count", DELETE), "indicators[4c].count", "counting rule"),
+    (
+        _set("indicators[4c].count", {"kind": "calls", "purposes": "counselling"}),
+        "indicators[4c].count.purposes",
+        "list of codes",
+    ),
+    (
+        _set("indicators[4c].count", {"kind": "outreach_calls", "topics": [1]}),
+        "indicators[4c].count.topics",
+        "list of codes",
+    ),
     (
         _set("indicators[4c].count", {"kind": "contacts", "items": ["nonexistent"]}),
         "indicators[4c].count.items",
