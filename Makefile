@@ -81,8 +81,11 @@ test-browser: install  ## Playwright tests in Debian's Chromium; screenshots of 
 	rm -rf test-results
 	$(PY) -m pytest -m browser -p no:cacheprovider
 
-bench: install
+BENCH_SCALE ?= 1.0
+
+bench: install  ## registry hot paths, then the indicator table at city scale on SQLite and PostgreSQL (docs/benchmarks.md)
 	$(PY) -m anxin.core.bench
+	$(PY) -m anxin.core.bench_indicators --scale $(BENCH_SCALE)
 
 lock:  ## re-pin requirements.lock from a fresh install of pyproject.toml
 	rm -rf /tmp/anxin-lock && $(PYTHON) -m venv /tmp/anxin-lock
