@@ -66,5 +66,8 @@ def test_a_live_call_is_saved_as_it_goes_and_survives_a_dropped_line(
     expect(page).to_have_url(re.compile(rf"/hotline/calls/{call.pk}/$"))
     call.refresh_from_db()
     assert call.status == Call.Status.DONE and call.outcome == "referred"
-    copy = page.evaluate(f"window.localStorage.getItem('anxin-hotline-draft:{call.pk}')")
-    assert copy is None
+    # The finished page drops the browser's copy once its script has run (deferred: wait for it).
+    page.wait_for_function(
+        f"() => window.localStorage.getItem('anxin-hotline-draft:{call.pk}') === null",
+        timeout=10_000,
+    )
