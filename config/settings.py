@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "anxin.contracts",
     "anxin.operations",
     "anxin.hotline",
+    "anxin.referrals",
 ]
 
 MIDDLEWARE = [

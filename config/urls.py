@@ -13,6 +13,7 @@ urlpatterns = [
     path("services/", include("anxin.delivery.urls")),
     path("operations/", include("anxin.operations.urls")),
     path("hotline/", include("anxin.hotline.urls")),
+    path("referrals/", include("anxin.referrals.urls")),
     path("contracts/", include((live_urlpatterns, "live"))),
     path("contracts/", include("anxin.contracts.urls")),
     path("api/v1/", api.urls),

@@ -171,6 +171,9 @@ class WorkflowSettingsForm(StyledForm):
     follow_up_after_closure_days = forms.IntegerField(
         label=_("Follow-up visit after closure (days)"), min_value=1, max_value=366
     )
+    referral_answer_days = forms.IntegerField(
+        label=_("Remind when a referral is unanswered after (days)"), min_value=1, max_value=90
+    )
     improvement_rule = forms.ChoiceField(
         label=_("Significant improvement means"),
         choices=[

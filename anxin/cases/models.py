@@ -228,6 +228,7 @@ class Task(models.Model):
         FOLLOW_UP = "follow_up", _("Follow-up due")
         NO_CONTACT = "no_contact", _("No contact for too long")
         CYCLE_BEHIND = "cycle_behind", _("Training cycle behind")
+        REFERRAL_OVERDUE = "referral_overdue", _("Referral unanswered")
         CRISIS = "crisis", _("Crisis")
 
     class Status(models.TextChoices):

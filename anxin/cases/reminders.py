@@ -1,6 +1,6 @@
 """Reminder tasks (R3.5), generated daily by ``anxin run-reminders``.
 
-Four rules, each read with one aggregate query over the cases of every project (the intervals
+The rules below, each read with one aggregate query over the cases of every project (the intervals
 are per-project workflow settings, see ``anxin.contracts.catalogue.workflow_setting``):
 
 - process review: an open case whose last process review (or, before the first, its
@@ -11,6 +11,9 @@ are per-project workflow settings, see ``anxin.contracts.catalogue.workflow_sett
   death, with no follow-up recorded; due that many days after closure.
 - no contact: a case in service whose last contact (``last_contact_subquery``) was
   ``no_contact_days`` or more days ago; due that many days after it.
+- referral unanswered: a referral out sent ``referral_answer_days`` or more days ago that the
+  partner has neither accepted nor rejected; due that many days after it was sent, for the worker
+  who made the referral, once per referral (answering it settles the task).
 - training cycle behind: a running cycle of an open case that is behind its rule
   (``anxin.delivery.cycles.progress_of``); due on the day it is found, at most once per cycle in
   every ``CYCLE_REMINDER_DAYS`` days of the cycle, so a cycle still behind is raised again a
@@ -44,6 +47,7 @@ from anxin.cases.workdays import next_workday
 from anxin.contracts.catalogue import service_item, workflow_setting
 from anxin.delivery.cycles import running_cycles_behind
 from anxin.delivery.models import Participant
+from anxin.referrals.models import Referral
 
 K = Task.Kind
 REMINDER_KINDS: tuple[str, ...] = (
@@ -52,6 +56,7 @@ REMINDER_KINDS: tuple[str, ...] = (
     K.FOLLOW_UP,
     K.NO_CONTACT,
     K.CYCLE_BEHIND,
+    K.REFERRAL_OVERDUE,
 )
 UNASSIGNED = "unassigned"
 PLAN_REVIEW_NOTICE_DAYS = 7
@@ -110,6 +115,7 @@ class Due:
             K.FOLLOW_UP: _("Follow-up after closure due (closed on %(date)s)"),
             K.NO_CONTACT: _("No contact since %(date)s"),
             K.CYCLE_BEHIND: _("Training cycle behind (started on %(date)s): %(detail)s"),
+            K.REFERRAL_OVERDUE: _("Referral %(detail)s unanswered since %(date)s"),
         }
         return (texts[self.kind] % {"date": date, "detail": self.detail})[:_TITLE_LENGTH]
 
@@ -240,7 +246,42 @@ def cycles_behind_due(conf: _Settings, today: dt.date) -> Iterator[Due]:
         )
 
 
-RULES = (process_reviews_due, plan_reviews_due, follow_ups_due, no_contact_due, cycles_behind_due)
+def referrals_overdue_due(conf: _Settings, today: dt.date) -> Iterator[Due]:
+    rows = (
+        Referral.objects.filter(
+            direction=Referral.Direction.OUT,
+            status__in=[Referral.Status.SENT, Referral.Status.RECEIVED],
+            case__isnull=False,
+            sent_on__isnull=False,
+        )
+        .filter(conf.reached("sent_on", "referral_answer_days", today))
+        .values_list(
+            "pk", "number", "partner__name", "case_id", "project_id", "worker_id", "sent_on"
+        )
+    )
+    after = _after(conf, "referral_answer_days")
+    for pk, number, partner, case_id, project_id, worker_id, sent_on in rows:
+        assert sent_on is not None
+        yield Due(
+            K.REFERRAL_OVERDUE,
+            case_id,
+            project_id,
+            worker_id,
+            sent_on,
+            next_workday(after(project_id, sent_on)),
+            ref=f"r{pk}",
+            detail=f"{number} → {partner}",
+        )
+
+
+RULES = (
+    process_reviews_due,
+    plan_reviews_due,
+    follow_ups_due,
+    no_contact_due,
+    cycles_behind_due,
+    referrals_overdue_due,
+)
 
 
 def _task_counts() -> dict[str, int]:

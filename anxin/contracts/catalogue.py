@@ -112,6 +112,7 @@ WORKFLOW_DEFAULTS: dict[str, Any] = {
     "plan_review_days": 90,
     "no_contact_days": 30,
     "follow_up_after_closure_days": 30,
+    "referral_answer_days": 14,
     "classification": [],
 }
 

@@ -1,7 +1,7 @@
 """Counts the indicator engine reads from other modules' records: staff development, publicity
 and documents (``anxin.operations``), the psychological hotline (``anxin.hotline``) and the
-referral network (R6). Each model is looked up by label, so a kind whose module is not installed
-yet reports "not yet recorded" (None) instead of a false zero (ADR 0004)."""
+referral network (``anxin.referrals``). Each model is looked up by label, so a kind whose module
+is not installed yet reports "not yet recorded" (None) instead of a false zero (ADR 0004)."""
 
 from __future__ import annotations
 
@@ -87,7 +87,6 @@ def _operation_counts(
         ).count()
     article = _model("operations.Article")
     document = _model("operations.ProjectDocument")
-    group = _model("referrals.CommunicationGroup")
     for code, count in rules.items():
         kind = count["kind"]
         if kind in values:
@@ -96,8 +95,6 @@ def _operation_counts(
             result[code] = None  # filled below, in one query
         elif kind == "documents" and document is not None:
             result[code] = None
-        elif kind == "communication_groups" and group is not None:
-            result[code] = Decimal(group.objects.filter(project=project).count())
     if article is not None:
         article_rules = {c: r for c, r in rules.items() if r["kind"] == "articles"}
         if article_rules:
@@ -170,3 +167,47 @@ def _hotline_counts(
         project=project, status="done", started_at__gte=start, started_at__lt=end
     ).aggregate(**aggregates)
     return {code: Decimal(rows[code] or 0) for code in rules}
+
+
+# The referral network (anxin.referrals) -------------------------------------------------------
+
+NOT_COUNTED_REFERRALS = ("drafted", "cancelled")
+
+
+def _referral_counts(
+    project: Project, period: Period, rules: dict[str, dict[str, Any]]
+) -> dict[str, Decimal | None]:
+    """Communication groups with a trace in the period, and referrals out sent / in received in
+    the period: one query for the groups, one for every referral row."""
+    result: dict[str, Decimal | None] = {}
+    group_rules = [code for code, count in rules.items() if count["kind"] == "communication_groups"]
+    activity = _model("referrals.GroupActivity")
+    if group_rules and activity is not None:
+        active = (
+            activity.objects.filter(Q(group__project=project) & _in_period("on", period))
+            .values("group_id")
+            .distinct()
+            .count()
+        )
+        result.update(dict.fromkeys(group_rules, Decimal(active)))
+    referral = _model("referrals.Referral")
+    referral_rules = {c: r for c, r in rules.items() if r["kind"] == "referrals"}
+    if referral_rules and referral is not None:
+        aggregates = {}
+        for code, count in referral_rules.items():
+            inward = count.get("direction") == "in"
+            where = Q(direction="in" if inward else "out") & _in_period(
+                "received_on" if inward else "sent_on", period
+            )
+            if count.get("reasons"):
+                where &= Q(reason__in=count["reasons"])
+            if count.get("statuses"):
+                where &= Q(status__in=count["statuses"])
+            aggregates[code] = Count("pk", filter=where)
+        rows = (
+            referral.objects.filter(project=project)
+            .exclude(status__in=NOT_COUNTED_REFERRALS)
+            .aggregate(**aggregates)
+        )
+        result.update({code: Decimal(rows[code] or 0) for code in referral_rules})
+    return result

@@ -17,8 +17,11 @@ of ``as_of`` and its last day). The kinds (``count.kind`` in the template):
   team), ``supervisions``, ``supervision_records``, ``meetings`` (administrative), ``articles``
   (``level: provincial`` = provincial or national; ``accepted: true`` = accepted by the purchaser),
   ``documents`` (of a ``document`` kind): records of ``anxin.operations``.
-- ``communication_groups``: the referral network's groups (R6); shown as "not yet recorded" while
-  the installation has no referral module.
+- ``communication_groups``: the referral network's communication groups (R6.3) with at least one
+  dated trace of activity (痕迹) in the period: a group set up but silent does not count.
+- ``referrals``: referrals out sent (``direction: out``, the default) or referrals in received
+  (``direction: in``) in the period; ``reasons`` and ``statuses`` (where they stand now) narrow
+  them down. Drafts and cancelled referrals never count.
 - ``calls``: person-times of the psychological hotline (R5.6): finished calls and chats started
   in the period; ``purposes``, ``caller_types``, ``channels`` and ``topics`` (a call with any of
   them) narrow them down. Calls in progress (drafts) are not counted.
@@ -59,7 +62,11 @@ from anxin.assessments.change import RC_THRESHOLD, improvement_rule, lower_is_be
 from anxin.assessments.models import AssessmentRecord, Instrument
 from anxin.cases.models import CaseEvent, Step
 from anxin.contracts.catalogue import form_thresholds, load_template, localised, service_items
-from anxin.contracts.indicator_sources import _hotline_counts, _operation_counts
+from anxin.contracts.indicator_sources import (
+    _hotline_counts,
+    _operation_counts,
+    _referral_counts,
+)
 from anxin.contracts.planner import plan_row
 from anxin.contracts.targets import project_targets
 from anxin.delivery.models import Participant, ServiceRecord, ServiceWorker, TrainingCycle
@@ -68,6 +75,7 @@ ZERO = Decimal(0)
 MET, ON_TRACK, BEHIND, NO_SOURCE = "met", "on_track", "behind", "no_source"
 SERVICE_KINDS = {"contacts", "participants", "people", "sessions"}
 HOTLINE_KINDS = {"calls", "outreach_calls"}
+REFERRAL_KINDS = {"communication_groups", "referrals"}
 OWN_KINDS = {"assessments", "cycles_completed", "clients_registered", "streets_covered"}
 
 
@@ -518,7 +526,7 @@ def indicator_table(project: Project, as_of: dt.date) -> list[Result]:
     operation_rules = {
         code: count
         for kind, rules in by_kind.items()
-        if kind not in SERVICE_KINDS | OWN_KINDS | HOTLINE_KINDS
+        if kind not in SERVICE_KINDS | OWN_KINDS | HOTLINE_KINDS | REFERRAL_KINDS
         for code, count in rules.items()
     }
     achieved.update(_operation_counts(project, period, operation_rules))
@@ -526,6 +534,10 @@ def indicator_table(project: Project, as_of: dt.date) -> list[Result]:
         code: count for kind in HOTLINE_KINDS for code, count in by_kind.get(kind, {}).items()
     }
     achieved.update(_hotline_counts(project, period, hotline_rules))
+    referral_rules = {
+        code: count for kind in REFERRAL_KINDS for code, count in by_kind.get(kind, {}).items()
+    }
+    achieved.update(_referral_counts(project, period, referral_rules))
     hour_rules = {
         i["code"]: {"items": i.get("hour_items") or i["count"].get("items"), **_forms(i)}
         for i in definitions

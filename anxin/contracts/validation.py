@@ -59,7 +59,18 @@ COUNT_KINDS = {
     "streets_covered",
     "calls",
     "outreach_calls",
+    "referrals",
 }
+_CODE_LISTS = (
+    "forms",
+    "timepoints",
+    "purposes",
+    "caller_types",
+    "channels",
+    "topics",
+    "reasons",
+    "statuses",
+)
 UNITS = {
     "people",
     "person_times",
@@ -467,7 +478,9 @@ def _check_count(c: _Checker, where: str, count: Any, services: set[str]) -> Non
         )
     if "items" in count:
         _check_items(c, f"{where}.items", count["items"], services)
-    for key in ("forms", "timepoints", "purposes", "caller_types", "channels", "topics"):
+    if count.get("direction", "out") not in ("out", "in"):
+        c.add(f"{where}.direction", _("must be out or in."))
+    for key in _CODE_LISTS:
         value = count.get(key)
         if value is not None and (
             not isinstance(value, list) or not all(isinstance(v, str) for v in value)

@@ -1,0 +1,3 @@
+from django.urls import URLPattern
+
+referral_urlpatterns: list[URLPattern] = []

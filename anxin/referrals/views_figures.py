@@ -1,0 +1,3 @@
+from django.urls import URLPattern
+
+figures_urlpatterns: list[URLPattern] = []

@@ -1,0 +1,3 @@
+from django.urls import URLPattern
+
+letter_urlpatterns: list[URLPattern] = []

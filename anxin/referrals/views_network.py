@@ -1,0 +1,3 @@
+from django.urls import URLPattern
+
+network_urlpatterns: list[URLPattern] = []
