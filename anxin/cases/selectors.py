@@ -72,6 +72,7 @@ def case_page(case: Case) -> dict[str, Any]:
             for p in _service_participations(case)
         ]
         + _call_entries(case)
+        + _referral_entries(case)
     )
     timeline.sort(key=lambda t: (t.on, t.obj.created_at), reverse=True)
     upcoming = next_step(case)
@@ -154,6 +155,30 @@ def _service_participations(case: Case) -> list[Any]:
             "record", "record__created_by"
         )
     )
+
+
+def _referral_entries(case: Case) -> list[TimelineEntry]:
+    """The steps of the case's referrals after the draft (sent, answered, completed, …): one
+    query. The note of a step is read on the referral's own (audited) page."""
+    from anxin.referrals.models import Referral, ReferralStep
+
+    steps = (
+        ReferralStep.objects.filter(referral__case=case)
+        .exclude(status=Referral.Status.DRAFTED)
+        .select_related("referral__partner", "recorded_by")
+    )
+    return [
+        TimelineEntry(
+            step.on,
+            "referral",
+            f"{step.referral.get_direction_display()} {step.referral.number} · "
+            f"{step.referral.partner.name} · {step.get_status_display()}",
+            _who(step.recorded_by),
+            "",
+            step,
+        )
+        for step in steps
+    ]
 
 
 def _call_entries(case: Case) -> list[TimelineEntry]:

@@ -35,6 +35,7 @@ from anxin.core.forms import errors_text
 from anxin.core.ids import as_pk
 from anxin.core.requests import AuthedHttpRequest
 from anxin.hotline.access import reads_hotline
+from anxin.referrals.selectors import case_panel
 
 
 def _done(
@@ -72,6 +73,7 @@ def case_detail(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
         "admit_form": AdmitForm(prefix="admit", replaceable=replaceable_cases(case.project_id)),
         "reads_calls": reads_hotline(request.user, case.project),
         **case_page(case),
+        **case_panel(case),
     }
     return render(request, "cases/detail.html", context)
 
