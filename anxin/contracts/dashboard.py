@@ -276,6 +276,10 @@ def drill_url(project: Project, result: Result, as_of: dt.date) -> str:
         return reverse(page, args=[project.code]) + f"?year={as_of.year}"
     if count.get("kind") in HOTLINE_KINDS:  # the hotline's figures page, by month
         return reverse("hotline:figures", args=[project.code]) + f"?year={as_of.year}"
+    if count.get("kind") == "communication_groups":
+        return reverse("referrals:groups", args=[project.code])
+    if count.get("kind") == "referrals":
+        return reverse("referrals:figures", args=[project.code]) + f"?year={as_of.year}"
     if count.get("kind") not in SERVICE_KINDS:
         return ""
     items, forms = count.get("items") or [], count.get("forms") or []

@@ -211,6 +211,14 @@ WHERE {scope} AND d."on" {period:d."on"}
 GROUP BY pr.id, d.kind
 """
 OPERATIONS = (TRAININGS, TRAINING_HOURS, SUPERVISIONS, MEETINGS, ARTICLES, DOCUMENTS)
+GROUPS = """
+SELECT pr.id, COUNT(DISTINCT g.id)
+FROM accounts_project pr
+JOIN referrals_communicationgroup g ON g.project_id = pr.id
+JOIN referrals_groupactivity a ON a.group_id = g.id
+WHERE {scope} AND a."on" {period:a."on"}
+GROUP BY pr.id
+"""
 
 
 class _Sql(dict[str, str]):
@@ -254,7 +262,7 @@ def figures(
     *, as_of: dt.date, project: Project | None = None, district: str | None = None
 ) -> dict[int, dict[str, Figure]]:
     """The liwan-rehab figures of one project, or of every project of a district, by project id
-    and indicator code: one statement per figure family (13 in all, grouped by project)."""
+    and indicator code: one statement per figure family (14 in all, grouped by project)."""
     if (project is None) == (district is None):
         raise ValueError("give a project or a district")
     sql = _Sql("pr.id = %(project)s" if project else "pr.district_id = %(district)s")
@@ -312,6 +320,10 @@ def figures(
             if document:
                 add(pid, document, n)
 
+    referrals = apps.is_installed("anxin.referrals")
+    if referrals:
+        for pid, n in rows(GROUPS):
+            add(pid, "3", n)
     ids = [project.pk] if project else _district_projects(district)
     operations = apps.is_installed("anxin.operations")
     result: dict[int, dict[str, Figure]] = {}
@@ -322,7 +334,10 @@ def figures(
             counted += ["1r", "2", "2m", "3d", "8", "8h", "9", "9r", "10"]
         for code in counted:
             mine[code] = Figure(counts[pid].get(code, Decimal(0)))
-        mine["3"] = Figure(None)  # communication groups: no referral module yet
+        if referrals:  # communication groups with a trace in the period
+            mine["3"] = Figure(counts[pid].get("3", Decimal(0)))
+        else:
+            mine["3"] = Figure(None)
         for code in ["1", "4a2", "4b", *ITEMS, "7", "7p"]:
             mine[code].hours = hours[pid].get(code, Decimal(0))
         for code, item in ITEMS.items():
