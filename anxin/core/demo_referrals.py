@@ -23,7 +23,7 @@ from anxin.core.demo_people import People, make_client
 from anxin.core.models import Division
 from anxin.operations import actions as operations
 from anxin.operations.models import ProjectDocument
-from anxin.referrals import actions, actions_network
+from anxin.referrals import actions, actions_consent, actions_network
 from anxin.referrals.models import CommunicationGroup, Consent, GroupActivity, Partner, Referral
 
 K = Partner.Kind
@@ -273,7 +273,7 @@ class Network:
                     "urgent": True,
                 }
             else:
-                values["consent"] = actions.consent_record(
+                values["consent"] = actions_consent.consent_record(
                     case=case,
                     given_by=rng.choice([Consent.GivenBy.CLIENT, Consent.GivenBy.GUARDIAN]),
                     guardian_name="家属",

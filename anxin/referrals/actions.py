@@ -20,21 +20,25 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import Project, User
 from anxin.audit.actions import record as audit
-from anxin.audit.models import AuditEvent
 from anxin.cases.models import Case, Task
 from anxin.clients.actions import client_register
 from anxin.clients.intake import ClientInput
-from anxin.core.uploads import check_upload
-from anxin.referrals.models import Consent, Partner, PartnerContact, Referral, ReferralStep, Share
+from anxin.referrals.actions_consent import consent_problems
+from anxin.referrals.checks import (
+    CHANGE,
+    date_problems,
+    day,
+    refuse,
+    share_problems,
+)
+from anxin.referrals.models import Consent, Partner, PartnerContact, Referral, ReferralStep
 
-CHANGE = AuditEvent.Kind.CHANGE
 S = Referral.Status
 D = Referral.Direction
 TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
@@ -49,174 +53,11 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         S.ACCEPTED: frozenset({S.COMPLETED}),
     },
 }
-SHARE_KEYS = frozenset(Share.values)
-UPLOAD_KINDS = ("pdf", "image")
-
-
-def _day(on: dt.date) -> str:
-    return formats.date_format(on, "DATE_FORMAT")
 
 
 def allowed_moves(referral: Referral) -> frozenset[str]:
     """The statuses a referral may move to from where it is."""
     return TRANSITIONS[referral.direction].get(referral.status, frozenset())
-
-
-def _refuse(problems: list[str]) -> None:
-    if problems:
-        raise ValidationError(problems)
-
-
-def _date_problems(on: dt.date | None, after: dt.date | None = None) -> list[str]:
-    if on is None:
-        return [_("Give the date.")]
-    if on > timezone.localdate():
-        return [_("The date cannot be in the future.")]
-    if after is not None and on < after:
-        return [
-            _("The date cannot be before %(date)s, the date of the step before.")
-            % {"date": _day(after)}
-        ]
-    return []
-
-
-def _share_problems(shared: Sequence[str]) -> list[str]:
-    unknown = sorted(set(shared) - SHARE_KEYS)
-    if unknown:
-        return [_("Unknown items to share: %(items)s.") % {"items": ", ".join(unknown)}]
-    if not shared:
-        return [_("Choose what the partner needs to know (at least one item).")]
-    return []
-
-
-# Consents ------------------------------------------------------------------------------------
-
-
-def consent_problems(
-    consent: Consent, partner: Partner, shared: Sequence[str], on: dt.date
-) -> list[str]:
-    """Why ``consent`` does not cover sharing ``shared`` with ``partner`` on ``on`` (empty if it
-    does): the partner, each item, the day (given, not expired, not withdrawn)."""
-    problems = []
-    if consent.partner_id is not None and consent.partner_id != partner.pk:
-        problems.append(
-            _("The consent covers sharing with %(partner)s only.") % {"partner": consent.partner}
-        )
-    missing = [Share(key).label for key in shared if key in SHARE_KEYS and key not in consent.scope]
-    if missing:
-        problems.append(
-            _("The consent does not cover: %(items)s.") % {"items": "、".join(map(str, missing))}
-        )
-    if on < consent.given_on:
-        problems.append(_("The consent was given after this date."))
-    if consent.expires_on is not None and on > consent.expires_on:
-        problems.append(_("The consent expired on %(date)s.") % {"date": _day(consent.expires_on)})
-    if consent.withdrawn_on is not None and on >= consent.withdrawn_on:
-        problems.append(
-            _("The consent was withdrawn on %(date)s.") % {"date": _day(consent.withdrawn_on)}
-        )
-    return problems
-
-
-@transaction.atomic
-def consent_record(
-    *,
-    case: Case,
-    given_by: str,
-    scope: Sequence[str],
-    purpose: str,
-    given_on: dt.date,
-    method: str,
-    acting_user: User,
-    partner: Partner | None = None,
-    guardian_name: str = "",
-    expires_on: dt.date | None = None,
-    scan: UploadedFile | None = None,
-    witness: str = "",
-    request: Any = None,
-) -> Consent:
-    """Record the client's (or guardian's) consent to share, signed (with its scan) or oral
-    (before a named witness)."""
-    problems = _date_problems(given_on) + _share_problems(scope)
-    if given_by not in Consent.GivenBy.values:
-        problems.append(_("Say who gave the consent."))
-    if given_by == Consent.GivenBy.GUARDIAN and not guardian_name.strip():
-        problems.append(_("Give the guardian's name."))
-    if not purpose.strip():
-        problems.append(_("Say what the information will be used for."))
-    if expires_on is not None and given_on is not None and expires_on < given_on:
-        problems.append(_("The consent cannot expire before it was given."))
-    if partner is not None and partner.organisation_id != case.project.organisation_id:
-        problems.append(_("Choose a partner from your organisation's directory."))
-    if method == Consent.Method.SIGNED:
-        if scan is None:
-            problems.append(_("Attach the scan or photo of the signed consent form."))
-        else:
-            try:
-                check_upload(scan, kinds=UPLOAD_KINDS)
-            except ValidationError as error:
-                problems.extend(error.messages)
-    elif method == Consent.Method.ORAL:
-        if not witness.strip():
-            problems.append(_("Oral consent needs the name of the witness."))
-    else:
-        problems.append(_("Say how the consent was given."))
-    _refuse(problems)
-    consent = Consent.objects.create(
-        project_id=case.project_id,
-        case=case,
-        given_by=given_by,
-        guardian_name=guardian_name.strip() if given_by == Consent.GivenBy.GUARDIAN else "",
-        partner=partner,
-        scope=sorted(set(scope)),
-        purpose=purpose.strip(),
-        given_on=given_on,
-        expires_on=expires_on,
-        method=method,
-        scan=scan if method == Consent.Method.SIGNED else "",
-        witness=witness.strip() if method == Consent.Method.ORAL else "",
-        created_by=acting_user,
-        updated_by=acting_user,
-    )
-    audit(
-        actor=acting_user,
-        kind=CHANGE,
-        action="consent.record",
-        obj=consent,
-        organisation_id=case.project.organisation_id,
-        request=request,
-        detail={
-            "case": case.pk,
-            "scope": consent.scope,
-            "partner": partner.pk if partner else None,
-        },
-    )
-    return consent
-
-
-@transaction.atomic
-def consent_withdraw(
-    *, consent: Consent, on: dt.date, note: str, acting_user: User, request: Any = None
-) -> Consent:
-    """The client or guardian withdrew the consent: it covers nothing from ``on``. Referrals
-    already sent stay as they were (the partner was told before)."""
-    problems = _date_problems(on, consent.given_on)
-    if consent.withdrawn_on is not None:
-        problems.append(_("This consent was already withdrawn."))
-    _refuse(problems)
-    consent.withdrawn_on = on
-    consent.withdrawal_note = note.strip()[:200]
-    consent.updated_by = acting_user
-    consent.save(update_fields=["withdrawn_on", "withdrawal_note", "updated_by", "updated_at"])
-    audit(
-        actor=acting_user,
-        kind=CHANGE,
-        action="consent.withdraw",
-        obj=consent,
-        organisation_id=consent.project.organisation_id,
-        request=request,
-    )
-    return consent
 
 
 # Referrals out -------------------------------------------------------------------------------
@@ -277,6 +118,8 @@ def _check_partner(partner: Partner, project: Project, contact: PartnerContact |
         problems.append(_("This partner is no longer active in the directory."))
     if contact is not None and contact.partner_id != partner.pk:
         problems.append(_("The contact does not work at this partner."))
+    elif contact is not None and not contact.active:
+        problems.append(_("This contact is no longer active; choose another."))
     return problems
 
 
@@ -301,9 +144,9 @@ def referral_draft(
     may follow before it is sent."""
     on = on or timezone.localdate()
     problems = (
-        _date_problems(on)
+        date_problems(on)
         + _check_partner(partner, case.project, partner_contact)
-        + _share_problems(shared)
+        + share_problems(shared)
     )
     if case.status == Case.Status.CLOSED:
         problems.append(_("The case is closed: a referral is drafted while the client is served."))
@@ -321,7 +164,7 @@ def referral_draft(
             on=on,
             case=case,
         )
-    _refuse(problems)
+    refuse(problems)
     referral = _create(
         {
             "project_id": case.project_id,
@@ -371,7 +214,7 @@ def referral_update(
     problems = []
     if referral.direction != D.OUT or referral.status != S.DRAFTED:
         problems.append(_("Only a drafted referral can be changed."))
-    problems += _check_partner(partner, referral.project, partner_contact) + _share_problems(shared)
+    problems += _check_partner(partner, referral.project, partner_contact) + share_problems(shared)
     if reason not in Referral.Reason.values:
         problems.append(_("Choose the reason for the referral."))
     if not needs.strip():
@@ -386,7 +229,7 @@ def referral_update(
             on=timezone.localdate(),
             case=referral.case,
         )
-    _refuse(problems)
+    refuse(problems)
     referral.partner = partner
     referral.partner_contact = partner_contact
     referral.reason = reason
@@ -461,7 +304,7 @@ def _close_overdue_tasks(referral: Referral, user: User, on: dt.date) -> None:
         status=Task.Status.DONE,
         handled_at=timezone.now(),
         handled_by=user,
-        handling_note=_("The partner answered on %(date)s.") % {"date": _day(on)},
+        handling_note=_("The partner answered on %(date)s.") % {"date": day(on)},
     )
 
 
@@ -479,7 +322,7 @@ def referral_move(
     partner's feedback at completion, why it was cancelled. Accepting a referral in is done by
     registering the person (``referral_in_register``), not here."""
     referral = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("project__organisation", "partner", "consent", "case")
         .get(pk=referral.pk)
     )
@@ -489,10 +332,10 @@ def referral_move(
             _("A referral that is “%(now)s” cannot become “%(to)s”.")
             % {"now": referral.get_status_display(), "to": _status_label(to)}
         )
-        _refuse(problems)
+        refuse(problems)
     if referral.direction == D.IN and to == S.ACCEPTED:
-        _refuse([_("A referral in is accepted by registering the person as a client.")])
-    problems += _date_problems(on, _last_date(referral))
+        refuse([_("A referral in is accepted by registering the person as a client.")])
+    problems += date_problems(on, _last_date(referral))
     note = note.strip()
     if to == S.SENT:
         problems += basis_problems_now(referral, on) if on else []
@@ -502,7 +345,7 @@ def referral_move(
         problems.append(_("Record the partner's feedback on what was done."))
     if to == S.CANCELLED and not note:
         problems.append(_("Say why the referral is cancelled."))
-    _refuse(problems)
+    refuse(problems)
     _apply(referral, to, on, note)
     referral.updated_by = acting_user
     referral.save()
@@ -552,14 +395,14 @@ def referral_in_record(
 ) -> Referral:
     """A partner referred a person to the project: recorded as received, to be registered
     (accepted) or declined."""
-    problems = _check_partner(partner, project, partner_contact) + _date_problems(received_on)
+    problems = _check_partner(partner, project, partner_contact) + date_problems(received_on)
     if reason not in Referral.Reason.values:
         problems.append(_("Choose the reason for the referral."))
     if not person_name.strip():
         problems.append(_("Give the name of the person referred."))
     if not needs.strip():
         problems.append(_("Say what the partner asks of us and why."))
-    _refuse(problems)
+    refuse(problems)
     referral = _create(
         {
             "project": project,
@@ -604,8 +447,8 @@ def referral_in_register(
     problems: list[str] = []
     if referral.direction != D.IN or referral.status != S.RECEIVED:
         problems.append(_("Only a received referral in can be registered."))
-    problems += _date_problems(on, referral.received_on)
-    _refuse(problems)
+    problems += date_problems(on, referral.received_on)
+    refuse(problems)
     case = client_register(
         project=referral.project,
         data=data,
@@ -638,10 +481,10 @@ def referral_report_outcome(
     problems: list[str] = []
     if referral.direction != D.IN or referral.status == S.RECEIVED:
         problems.append(_("Tell the partner the outcome once the referral is answered."))
-    problems += _date_problems(on, referral.answered_on)
+    problems += date_problems(on, referral.answered_on)
     if not report.strip():
         problems.append(_("Say what the partner was told."))
-    _refuse(problems)
+    refuse(problems)
     referral.outcome_reported_on = on
     referral.outcome_report = report.strip()
     referral.updated_by = acting_user

@@ -26,7 +26,7 @@ from anxin.cases.models import Case
 from anxin.clients.forms import ClientRegisterForm
 from anxin.core.forms import errors_text
 from anxin.core.requests import AuthedHttpRequest
-from anxin.referrals import actions, selectors
+from anxin.referrals import actions, actions_consent, selectors
 from anxin.referrals.access import (
     get_consent_for_user,
     get_referral_for_user,
@@ -414,7 +414,7 @@ def consent_new(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            actions.consent_record(
+            actions_consent.consent_record(
                 case=case,
                 given_by=d["given_by"],
                 guardian_name=d.get("guardian_name") or "",
@@ -448,7 +448,7 @@ def consent_withdraw(request: AuthedHttpRequest, consent_id: int) -> HttpRespons
     _run(
         request,
         WithdrawForm(request.POST),
-        lambda d: actions.consent_withdraw(
+        lambda d: actions_consent.consent_withdraw(
             consent=consent,
             on=d["on"],
             note=d["note"] or "",

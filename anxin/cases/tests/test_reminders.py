@@ -251,6 +251,7 @@ def test_cases_without_a_worker_are_counted_not_assigned(world):
         "follow_up": 0,
         "no_contact": 0,
         "cycle_behind": 0,
+        "referral_overdue": 0,
         "unassigned": 2,  # process review and no contact
     }
     assert not Task.objects.exists()

@@ -40,7 +40,8 @@ def test_both_shipped_templates_validate(code):
 def test_count_kinds_are_the_known_list():
     assert "contacts" in COUNT_KINDS and "streets_covered" in COUNT_KINDS
     assert {"calls", "outreach_calls"} <= COUNT_KINDS  # the hotline (anxin.hotline)
-    assert len(COUNT_KINDS) == 18
+    assert {"communication_groups", "referrals"} <= COUNT_KINDS  # the referral network
+    assert len(COUNT_KINDS) == 19
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:

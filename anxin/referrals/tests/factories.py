@@ -12,7 +12,7 @@ from anxin.cases.models import Case
 from anxin.cases.testing import scan
 from anxin.core.models import Division
 from anxin.core.testing import World, register
-from anxin.referrals import actions, actions_network
+from anxin.referrals import actions, actions_consent, actions_network
 from anxin.referrals.models import (
     CommunicationGroup,
     Consent,
@@ -75,7 +75,7 @@ def consent(world: World, case: Case, to: Partner | None = None, **extra: Any) -
         "acting_user": world.worker,
     }
     values.update(extra)
-    return actions.consent_record(**values)
+    return actions_consent.consent_record(**values)
 
 
 def referral_out(

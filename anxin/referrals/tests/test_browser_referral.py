@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from anxin.cases.testing import PNG
 from anxin.clients.tests.test_browser_register import log_in
@@ -34,7 +34,7 @@ def test_a_referral_out_from_consent_to_the_partners_feedback(
     partner = f.partner(world)
     log_in(page, "worker")
     page.goto(f"/cases/{case.pk}/")
-    page.locator("#referrals a[href$='/new/']").click()
+    page.locator(f"#referrals a[href='/referrals/cases/{case.pk}/new/']").click()
     expect(page).to_have_url(re.compile(rf"/referrals/cases/{case.pk}/new/$"))
 
     # No consent on file yet: record it first (the signed form's photo), then back to the draft.
@@ -45,10 +45,9 @@ def test_a_referral_out_from_consent_to_the_partners_feedback(
         page.locator(f"input[name=scope][value={item}]").check()
     page.locator("#id_purpose").fill("转介精神卫生中心复诊")
     page.locator("#id_method").select_option("signed")
-    page.locator("#id_scan").set_input_files(
-        files=[{"name": "consent.png", "mimeType": "image/png", "buffer": PNG}]
-    )
-    page.locator("form button[type=submit]").click()
+    photo: FilePayload = {"name": "consent.png", "mimeType": "image/png", "buffer": PNG}
+    page.locator("#id_scan").set_input_files(files=[photo])
+    page.get_by_role("button", name="记录同意").click()
     expect(page).to_have_url(re.compile(rf"/referrals/cases/{case.pk}/new/$"))
     consent = Consent.objects.get(case=case)
     expect(page.locator("#id_consent")).to_have_value(str(consent.pk))
@@ -57,7 +56,7 @@ def test_a_referral_out_from_consent_to_the_partners_feedback(
     page.locator("#id_reason").select_option("medical")
     page.locator("#id_needs").fill("自行停药两周，睡眠差，需门诊复诊评估用药")
     page.locator("input[name=shared][value=risk]").uncheck()  # the partner needs less than allowed
-    page.locator("form button[type=submit]").click()
+    page.get_by_role("button", name="保存草稿").click()
     expect(page).to_have_url(re.compile(r"/referrals/r/\d+/$"))
     referral = Referral.objects.get(case=case)
     assert referral.shared == ["diagnosis", "identity"] and referral.consent == consent

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from anxin.audit.models import AuditEvent
-from anxin.referrals import actions
+from anxin.referrals import actions, actions_consent
 from anxin.referrals.models import Consent, Referral
 from anxin.referrals.tests import factories as f
 
@@ -73,8 +73,10 @@ def test_withdrawn_and_expired_consents_cover_nothing(world) -> None:
     case = f.case(world)
     partner = f.partner(world)
     given = f.consent(world, case)
-    referral = f.referral_out(world, case, partner, with_consent=given)
-    actions.consent_withdraw(consent=given, on=f.TODAY, note="家属反对", acting_user=world.worker)
+    referral = f.referral_out(world, case, partner, with_consent=given, on=f.TODAY - 2 * DAY)
+    actions_consent.consent_withdraw(
+        consent=given, on=f.TODAY, note="家属反对", acting_user=world.worker
+    )
     _refused(world, referral, "撤回")
     # Sent the day before the withdrawal: it was covered then.
     assert _send(world, referral, f.TODAY - DAY).status == "sent"
@@ -135,6 +137,8 @@ def test_consent_is_audited_and_withdrawn_once(world) -> None:
     case = f.case(world)
     given = f.consent(world, case)
     assert AuditEvent.objects.filter(action="consent.record", object_id=str(given.pk)).exists()
-    actions.consent_withdraw(consent=given, on=f.TODAY, note="", acting_user=world.worker)
+    actions_consent.consent_withdraw(consent=given, on=f.TODAY, note="", acting_user=world.worker)
     with pytest.raises(ValidationError):
-        actions.consent_withdraw(consent=given, on=f.TODAY, note="", acting_user=world.worker)
+        actions_consent.consent_withdraw(
+            consent=given, on=f.TODAY, note="", acting_user=world.worker
+        )

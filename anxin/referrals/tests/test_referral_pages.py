@@ -176,6 +176,7 @@ def test_refused_personas_see_nothing(world, client, setup, who) -> None:
     case, partner = setup
     referral = f.referral_out(world, case, partner, send_on=f.TODAY)
     given = referral.consent
+    assert given is not None
     incoming = f.referral_in(world, partner)
     client.force_login(getattr(world, who))
     pages = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from anxin.cases.models import Task
 from anxin.cases.reminders import generate_reminders
@@ -99,7 +100,7 @@ def test_referral_counts_by_direction_reason_and_status(world) -> None:
         acting_user=world.worker,
     )
     f.referral_in(world, hospital)
-    rules = {
+    rules: dict[str, dict[str, Any]] = {
         "out": {"kind": "referrals"},
         "medical": {"kind": "referrals", "reasons": ["medical"]},
         "accepted": {"kind": "referrals", "statuses": ["accepted", "completed"]},
