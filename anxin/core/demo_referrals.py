@@ -112,13 +112,15 @@ REASONS = {
         "独居老人，需居家养老与送餐服务",
     ),
 }
-FEEDBACK = (
-    "已门诊复诊，医生调整用药，两周后复查",
-    "已完成评残，补贴申请已受理",
-    "已纳入低保，按月发放",
-    "已安排到辅助性就业基地试岗",
-    "住院治疗三周后出院，已回社区继续康复",
-)
+FEEDBACK = {
+    Referral.Reason.MEDICAL: (
+        "已门诊复诊，医生调整用药，两周后复查",
+        "住院治疗三周后出院，已回社区继续康复",
+    ),
+    Referral.Reason.PROFESSIONAL: ("已完成评残，补贴申请已受理", "已安排到辅助性就业基地试岗"),
+    Referral.Reason.OTHER: ("已纳入低保，按月发放", "已申请临时救助并发放"),
+}
+EMERGENCY_NEEDS = "拒食三天、言语中有轻生念头，需急诊评估，必要时住院"
 REJECTIONS = ("不符合救助条件，已告知其他途径", "床位已满，建议转至其他医院", "本人拒绝前往")
 IN_NEEDS = (
     "出院后需社区康复训练与服药督导",
@@ -257,11 +259,12 @@ class Network:
             .order_by("pk")
         )
         rng = self.rng
+        dated = []
         for case in rng.sample(cases, min(count, len(cases))):
             start = max(case.opened_on + 7 * DAY, self.project.period_start + 30 * DAY)
-            if start >= self.today - 3 * DAY:
-                continue
-            drafted = self.day(start, self.today - 3 * DAY)
+            if start < self.today - 3 * DAY:
+                dated.append((self.day(start, self.today - 3 * DAY), case.pk, case))
+        for drafted, _pk, case in sorted(dated):  # numbered in the order they were made
             reason = rng.choices(list(REASONS), weights=[5, 3, 2])[0]
             partner = self._target(reason, case)
             worker = case.worker or rng.choice(self.workers)
@@ -290,7 +293,7 @@ class Network:
                 partner=partner,
                 partner_contact=partner.contacts.filter(active=True).first(),
                 reason=reason,
-                needs=rng.choice(REASONS[reason]),
+                needs=EMERGENCY_NEEDS if values.get("urgent") else rng.choice(REASONS[reason]),
                 shared=rng.choice(
                     [
                         ["identity", "contact", "diagnosis"],
@@ -332,7 +335,8 @@ class Network:
         self._move(referral, S.ACCEPTED, on, worker)
         end = on + rng.randint(7, 40) * DAY
         if fate == "completed" and end <= self.today:
-            self._move(referral, S.COMPLETED, end, worker, rng.choice(FEEDBACK))
+            feedback = rng.choice(FEEDBACK[Referral.Reason(referral.reason)])
+            self._move(referral, S.COMPLETED, end, worker, feedback)
 
     def _move(self, referral: Referral, to: str, on: dt.date, user: User, note: str = "") -> None:
         actions.referral_move(referral=referral, to=to, on=on, note=note, acting_user=user)
@@ -342,8 +346,8 @@ class Network:
         people = People(rng, self.project.district.code, self.streets, self.used_ids)
         sources = self.partners["district"][:2] + self.partners["street"]
         liwan = self.project.template == Project.Template.LIWAN_REHAB
-        for _ in range(count):
-            received = self.day(self.project.period_start + 30 * DAY, self.today - DAY)
+        first = self.project.period_start + 30 * DAY
+        for received in sorted(self.day(first, self.today - DAY) for _ in range(count)):
             street = rng.choice(self.streets[:6])
             data = make_client(
                 people, street, self.project.district, liwan=liwan, newly_certified=False

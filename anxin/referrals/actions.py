@@ -169,6 +169,7 @@ def referral_draft(
         {
             "project_id": case.project_id,
             "direction": D.OUT,
+            "drafted_on": on,
             "partner": partner,
             "partner_contact": partner_contact,
             "case": case,

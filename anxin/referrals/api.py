@@ -239,6 +239,7 @@ class ReferralItemOut(Schema):
     partner: RefOut
     case_id: int | None
     worker: PersonOut
+    drafted_on: dt.date | None
     sent_on: dt.date | None
     received_on: dt.date | None
     answered_on: dt.date | None

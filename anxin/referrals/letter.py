@@ -360,6 +360,7 @@ def letter_rows(referral: Referral, today: dt.date | None = None) -> Letter:
         ),
     )
     days = workflow_setting(referral.project, "referral_answer_days")
+    cut_here = _("cut here")
     return Letter(
         number=referral.number,
         on=on,
@@ -374,7 +375,7 @@ def letter_rows(referral: Referral, today: dt.date | None = None) -> Letter:
             _("Worker (signature): %(blank)s") % {"blank": BLANK},
             _("Date: %(blank)s") % {"blank": BLANK},
         ),
-        cut_line=f"{CUT}{_('cut here')} {CUT}".strip(),
+        cut_line=f"{CUT}{cut_here} {CUT}".strip(),
         receipt_title=_("Referral receipt"),
         receipt_lines=(
             _("To: %(organisation)s (%(project)s)")

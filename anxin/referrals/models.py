@@ -247,6 +247,7 @@ class Referral(TrackedModel):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFTED, db_index=True
     )
+    drafted_on = models.DateField(_("drafted on"), null=True, blank=True)
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
     received_on = models.DateField(_("received on"), null=True, blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)

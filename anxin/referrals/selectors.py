@@ -9,8 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, Count, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Count, F, Q, QuerySet, Value, When
 from django.db.models import Case as When_
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from anxin.accounts.models import Project
@@ -51,7 +52,8 @@ class ReferralFilters:
 
 
 def project_referrals(project: Project, filters: ReferralFilters) -> QuerySet[Referral]:
-    """A project's referrals, newest first, with partner, client and worker in the same query."""
+    """A project's referrals, the latest first by their date (sent, received, else drafted), with
+    partner, client and worker in the same query."""
     rows = Referral.objects.filter(project=project)
     if filters.direction:
         rows = rows.filter(direction=filters.direction)
@@ -63,8 +65,9 @@ def project_referrals(project: Project, filters: ReferralFilters) -> QuerySet[Re
         rows = rows.filter(overdue_condition(project))
     return (
         with_overdue(rows, project)
+        .annotate(on=Coalesce("sent_on", "received_on", "drafted_on"))
         .select_related("partner", "case__client", "worker")
-        .order_by("-created_at", "-id")
+        .order_by(F("on").desc(nulls_last=True), "-id")
     )
 
 

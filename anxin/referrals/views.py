@@ -251,7 +251,7 @@ def referral_detail(request: AuthedHttpRequest, referral_id: int) -> HttpRespons
         "can_write": can_write,
         "moves": _move_forms(referral) if can_write else [],
         "basis_problems": basis_problems,
-        "shared_labels": [Share(key).label for key in referral.shared if key in Share.values],
+        "shared_labels": [label for key, label in Share.choices if key in referral.shared],
         "outcome_form": OutcomeForm(initial={"on": today}),
         "overdue": out
         and referral.status in selectors.WAITING
