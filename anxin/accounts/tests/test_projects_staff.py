@@ -219,6 +219,7 @@ def test_admin_changes_workflow_settings_and_others_cannot(world, login):
         "plan_review_days": "90",
         "no_contact_days": "14",
         "follow_up_after_closure_days": "30",
+        "referral_answer_days": "10",
         "improvement_rule": "reduction_rate_50",
     }
     assert (
@@ -229,6 +230,7 @@ def test_admin_changes_workflow_settings_and_others_cannot(world, login):
     assert response.status_code == 302
     world.liwan.refresh_from_db()
     assert workflow_setting(world.liwan, "no_contact_days") == 14
+    assert workflow_setting(world.liwan, "referral_answer_days") == 10
     assert world.liwan.workflow["improvement_rule"] == "reduction_rate_50"
     assert world.liwan.workflow["classification"]  # untouched settings stay
 
