@@ -183,6 +183,16 @@ CASES = [
     (_set("standardised_rate.target", 45), "standardised_rate.target", "at most 1"),
     (_set("standardised_rate.require", ["luck"]), "standardised_rate.require", "list from"),
     (_set("defaults.client_target", -5), "defaults.client_target", "0 or more"),
+    (
+        _set("indicators[3].count.direction", "sideways"),
+        "indicators[3].count.direction",
+        "out or in",
+    ),
+    (
+        _set("indicators[3].count.reasons", "medical"),
+        "indicators[3].count.reasons",
+        "list of codes",
+    ),
 ]
 
 

@@ -22,6 +22,11 @@ GARBAGE = {
     "id_number": "１２３ｘ",
     "timepoint": "never",
     "instrument": "abc",
+    "direction": "sideways",
+    "partner": "9" * 30,
+    "overdue": "maybe",
+    "level": "moon",
+    "year": "-99999",
 }
 
 
@@ -46,6 +51,16 @@ def routes(world, case, client_id):
         reverse("assessments:case", args=[case.pk]),
         reverse("assessments:new", args=[case.pk]),
         reverse("assessments:instruments"),
+        reverse("referrals:index"),
+        reverse("referrals:list", args=["lw"]),
+        reverse("referrals:in-new", args=["lw"]),
+        reverse("referrals:new", args=[case.pk]),
+        reverse("referrals:consent-new", args=[case.pk]),
+        reverse("referrals:partners"),
+        reverse("referrals:partner-new"),
+        reverse("referrals:groups", args=["lw"]),
+        reverse("referrals:group-new", args=["lw"]),
+        reverse("referrals:figures", args=["lw"]),
     ]
 
 
