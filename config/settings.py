@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "anxin.operations",
     "anxin.hotline",
     "anxin.referrals",
+    "anxin.surveys",
+    "anxin.reports",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from anxin.contracts.live_views import urlpatterns as live_urlpatterns
+from anxin.surveys.views_public import public_urlpatterns
 from config.api import api
 
 urlpatterns = [
@@ -14,6 +15,9 @@ urlpatterns = [
     path("operations/", include("anxin.operations.urls")),
     path("hotline/", include("anxin.hotline.urls")),
     path("referrals/", include("anxin.referrals.urls")),
+    path("surveys/", include("anxin.surveys.urls")),
+    path("reports/", include("anxin.reports.urls")),
+    path("s/", include((public_urlpatterns, "survey-public"))),
     path("contracts/", include((live_urlpatterns, "live"))),
     path("contracts/", include("anxin.contracts.urls")),
     path("api/v1/", api.urls),

@@ -23,6 +23,7 @@ TOP_KEYS = {
     "direction",
     "items",
     "subscales",
+    "sections",
     "scoring",
     "bands",
     "band_rules",
@@ -38,6 +39,7 @@ ITEM_KEYS = {
     "reverse",
     "not_applicable",
     "subscale",
+    "section",
     "required",
     "min",
     "max",
@@ -154,11 +156,15 @@ def _check_items(c: _Checker, definition: dict[str, Any]) -> dict[str, dict[str,
         return {}
     subscales = definition.get("subscales")
     declared = set(subscales) if isinstance(subscales, dict) else None
+    sections = definition.get("sections")
+    section_codes = set(sections) if isinstance(sections, dict) else set()
     seen: dict[str, dict[str, Any]] = {}
     for n, item in enumerate(items, start=1):
         where = f"items[{n}]"
         if not c.keys(where, item, ITEM_KEYS):
             continue
+        if "section" in item and item["section"] not in section_codes:
+            c.add(where, _("the section %(code)s is not declared.") % {"code": item["section"]})
         code = item.get("code")
         if not isinstance(code, str) or not CODE_RE.match(code):
             c.add(where, _("the code must be lower-case letters, digits, - or _."))
@@ -409,6 +415,13 @@ def validate(definition: Any, name: str = "") -> dict[str, Any]:
         else:
             for key, label in subscales.items():
                 c.label(f"subscales.{key}", label)
+    sections = definition.get("sections")
+    if sections is not None:
+        if not isinstance(sections, dict):
+            c.add("sections", _("must map section codes to headings."))
+        else:
+            for key, label in sections.items():
+                c.label(f"sections.{key}", label)
     try:
         items = _check_items(c, definition)
         _check_scoring(c, definition, items)

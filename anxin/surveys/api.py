@@ -1,0 +1,5 @@
+"""Placeholder: filled in by the survey work."""
+
+from ninja import Router
+
+router = Router(tags=["surveys"])

@@ -1,0 +1,3 @@
+from django.urls import URLPattern
+
+survey_urlpatterns: list[URLPattern] = []

@@ -1,0 +1,3 @@
+from django.urls import URLPattern
+
+public_urlpatterns: list[URLPattern] = []

@@ -1,0 +1,3 @@
+from django.urls import URLPattern
+
+results_urlpatterns: list[URLPattern] = []
