@@ -32,6 +32,7 @@ from anxin.core.demo_operations import record_operations
 from anxin.core.demo_people import plan_clients
 from anxin.core.demo_referrals import record_referrals
 from anxin.core.demo_services import record_services
+from anxin.core.demo_surveys import record_surveys
 from anxin.core.models import Division
 
 ORG_NAME = "广州市荔康社会工作服务中心"
@@ -380,6 +381,8 @@ def load_demo(*, scale: float = 1.0, seed: int = 2026) -> DemoSummary | None:
     for spec in PROJECTS:  # budget lines, spending, payment states (R1.3)
         summary.cases[spec.code].update(record_money(projects[spec.code]))
     summary.cases[CC].update(record_hotline(projects[CC], users, rng, scale=scale))
+    for spec in PROJECTS:  # needs and satisfaction surveys (R4.5, R7.7)
+        summary.cases[spec.code].update(record_surveys(projects[spec.code], rng))
     for spec in PROJECTS:  # the referral network (R6)
         summary.cases[spec.code].update(record_referrals(projects[spec.code], users, rng, used_ids))
     summary.reminders = generate_reminders(today=timezone.localdate())
