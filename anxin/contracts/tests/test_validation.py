@@ -14,7 +14,8 @@ from django.utils import translation
 
 from anxin.contracts import catalogue
 from anxin.contracts.catalogue import TEMPLATE_DIR, TemplateError, load_template, template_codes
-from anxin.contracts.validation import COUNT_KINDS, parse_template, validate_template
+from anxin.contracts.validation import parse_template, validate_template
+from anxin.contracts.validation_indicators import COUNT_KINDS
 
 
 def shipped(code: str = "liwan-rehab") -> dict[str, Any]:
