@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,8 +27,6 @@ from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION_START
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -42,6 +39,7 @@ from anxin.assessments.selectors import band_label
 from anxin.cases.models import Case
 from anxin.clients.models import Client
 from anxin.contracts.catalogue import service_items, workflow_setting
+from anxin.core.docx import BODY_FONT, TITLE_FONT, page_numbers, set_fonts
 from anxin.referrals import actions
 from anxin.referrals.access import get_referral_for_user, record_export
 from anxin.referrals.models import Consent, Referral, Share
@@ -50,7 +48,6 @@ S = Referral.Status
 DANGER = "danger-level"
 BLANK = "__________"
 CUT = "- " * 14
-BODY_FONT, TITLE_FONT, LATIN_FONT = "宋体", "黑体", "Times New Roman"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -398,18 +395,6 @@ def letter_rows(referral: Referral, today: dt.date | None = None) -> Letter:
 # The Word file --------------------------------------------------------------------------------
 
 
-def _fonts(element: Any, east_asian: str = BODY_FONT) -> None:
-    """Latin and East Asian fonts on a style's or a run's properties (w:rFonts w:eastAsia)."""
-    rpr = element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for key in ("w:ascii", "w:hAnsi", "w:cs"):
-        fonts.set(qn(key), LATIN_FONT)
-    fonts.set(qn("w:eastAsia"), east_asian)
-
-
 def _runs(
     paragraph: Paragraph,
     text: str,
@@ -425,7 +410,7 @@ def _runs(
         run = paragraph.add_run(line)
         run.bold = bold
         run.font.size = Pt(size)
-        _fonts(run._r, east_asian)
+        set_fonts(run._r, east_asian)
 
 
 def _paragraph(
@@ -461,36 +446,11 @@ def _table(document: DocxDocument, rows: tuple[Row, ...]) -> Table:
     return table
 
 
-def _field(paragraph: Paragraph, code: str) -> None:
-    """A Word field (PAGE, NUMPAGES) Word fills in when it lays the document out."""
-    simple = OxmlElement("w:fldSimple")
-    simple.set(qn("w:instr"), code)
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "1"
-    run.append(text)
-    simple.append(run)
-    paragraph._p.append(simple)
-
-
-def _page_numbers(paragraph: Paragraph) -> None:
-    template = _("Page %(page)s of %(pages)s")
-    for part in re.split(r"(%\(page\)s|%\(pages\)s)", template):
-        if part == "%(page)s":
-            _field(paragraph, "PAGE")
-        elif part == "%(pages)s":
-            _field(paragraph, "NUMPAGES")
-        elif part:
-            run = paragraph.add_run(part)
-            run.font.size = Pt(9)
-            _fonts(run._r)
-
-
 def _setup(document: DocxDocument, letter: Letter) -> None:
     normal = document.styles["Normal"]
     normal.font.size = Pt(12)
-    _fonts(normal.element)
-    _fonts(document.styles["Table Grid"].element)
+    set_fonts(normal.element)
+    set_fonts(document.styles["Table Grid"].element)
     section = document.sections[0]
     section.start_type = WD_SECTION_START.NEW_PAGE
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -500,10 +460,10 @@ def _setup(document: DocxDocument, letter: Letter) -> None:
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = header.add_run(letter.organisation)
     run.font.size = Pt(10.5)
-    _fonts(run._r)
+    set_fonts(run._r)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _page_numbers(footer)
+    page_numbers(footer)
 
 
 def letter_docx(referral: Referral, today: dt.date | None = None) -> bytes:

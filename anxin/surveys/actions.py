@@ -101,8 +101,9 @@ def survey_create(
 def survey_set_status(
     *, survey: Survey, status: str, acting_user: User, request: Any = None
 ) -> Survey:
-    """Open a survey being prepared (or reopen a closed one), or close an open one. Closing
-    spends every link not yet used."""
+    """Open a survey being prepared (or reopen a closed one), or close an open one. While a
+    survey is closed its links open nothing; reopened, the links not used nor expired work
+    again."""
     allowed: dict[str, set[str]] = {
         Survey.Status.DRAFT: {Survey.Status.OPEN},
         Survey.Status.OPEN: {Survey.Status.CLOSED},

@@ -61,6 +61,9 @@ def routes(world, case, client_id):
         reverse("referrals:groups", args=["lw"]),
         reverse("referrals:group-new", args=["lw"]),
         reverse("referrals:figures", args=["lw"]),
+        reverse("surveys:list", args=["lw"]),
+        reverse("surveys:new", args=["lw"]),
+        reverse("reports:list", args=["lw"]),
     ]
 
 

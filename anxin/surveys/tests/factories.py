@@ -60,13 +60,13 @@ def survey(world: World, kind: str = "needs", *, open_it: bool = True, **extra: 
 
 
 def respond(
-    world: World, on: Survey, answers: dict[str, Any] | None = None, **extra: Any
+    world: World, survey: Survey, answers: dict[str, Any] | None = None, **extra: Any
 ) -> Response:
     values: dict[str, Any] = {
-        "survey": on,
+        "survey": survey,
         "answers": answers
         if answers is not None
-        else (NEEDS_ANSWERS if on.kind == "needs" else SATISFACTION_ANSWERS),
+        else (NEEDS_ANSWERS if survey.kind == "needs" else SATISFACTION_ANSWERS),
         "respondent_type": "guardian",
         "street": world.street("沙面街道"),
         "acting_user": world.worker,
@@ -75,9 +75,9 @@ def respond(
     return actions.response_submit(**values)
 
 
-def link(world: World, on: Survey, **extra: Any) -> tuple[SurveyLink, str]:
+def link(world: World, survey: Survey, **extra: Any) -> tuple[SurveyLink, str]:
     values: dict[str, Any] = {
-        "survey": on,
+        "survey": survey,
         "respondent_type": "client",
         "street": world.street("沙面街道"),
         "acting_user": world.worker,
