@@ -31,6 +31,7 @@ from anxin.core.demo_money import record_money
 from anxin.core.demo_operations import record_operations
 from anxin.core.demo_people import plan_clients
 from anxin.core.demo_referrals import record_referrals
+from anxin.core.demo_reports import record_reports
 from anxin.core.demo_services import record_services
 from anxin.core.demo_surveys import record_surveys
 from anxin.core.models import Division
@@ -385,5 +386,7 @@ def load_demo(*, scale: float = 1.0, seed: int = 2026) -> DemoSummary | None:
         summary.cases[spec.code].update(record_surveys(projects[spec.code], rng))
     for spec in PROJECTS:  # the referral network (R6)
         summary.cases[spec.code].update(record_referrals(projects[spec.code], users, rng, used_ids))
+    for spec in PROJECTS:  # reports to the purchaser, made from all of the above (R7.7)
+        summary.cases[spec.code].update(record_reports(projects[spec.code]))
     summary.reminders = generate_reminders(today=timezone.localdate())
     return summary

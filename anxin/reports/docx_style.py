@@ -238,7 +238,10 @@ class ReportDocument:
             cells = table.add_row().cells
             for n, (cell, value) in enumerate(zip(cells, values, strict=True)):
                 self._cell(cell, "" if value is None else str(value), left=first_left and n == 0)
-        if widths:
+        if widths:  # Word reads the cells' widths, LibreOffice the grid's: set both
+            table.autofit = False
+            for column, width in zip(table.columns, widths, strict=True):
+                column.width = Cm(width)
             for row in table.rows:
                 for cell, width in zip(row.cells, widths, strict=True):
                     cell.width = Cm(width)

@@ -177,7 +177,7 @@ def _indicators(
             row["status_label"],
         ]
         table.append(cells)
-    widths = [1.1, 5.2, 1.4, 1.4] + ([1.4] if scope.quarterly else []) + [1.4, 1.4, 1.5, 1.4]
+    widths = [1.0, 4.6, 1.2, 1.4] + ([1.5] if scope.quarterly else []) + [1.4, 1.5, 1.7, 1.7]
     doc.table(_("Targets and achievement"), header, table, widths=widths)
     charted = [row for row in rows if row["percent"] is not None]
     if charted:

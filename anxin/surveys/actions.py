@@ -25,7 +25,7 @@ from anxin.audit.models import AuditEvent
 from anxin.cases.models import Case
 from anxin.core.models import Division
 from anxin.surveys.access import token_hash
-from anxin.surveys.definitions import builtin_definitions
+from anxin.surveys.definitions import questionnaires
 from anxin.surveys.models import Answer, RespondentType, Response, Survey, SurveyLink
 
 CHANGE = AuditEvent.Kind.CHANGE
@@ -64,9 +64,10 @@ def survey_create(
     closes_on: dt.date | None = None,
     request: Any = None,
 ) -> Survey:
-    """A survey of the project with a frozen copy of the questionnaire, being prepared."""
+    """A survey of the project with a frozen copy of the questionnaire (a shipped one or the
+    organisation's own), being prepared."""
     problems = []
-    definition = builtin_definitions().get(questionnaire)
+    definition = questionnaires(project.organisation_id).get(questionnaire)
     if definition is None:
         problems.append(_("Choose a questionnaire."))
     if kind not in Survey.Kind.values:

@@ -92,7 +92,9 @@ class SurveyDetailOut(SurveyOut):
 class SurveyIn(Schema):
     kind: Choice = Field(description="needs, satisfaction or other")
     title: Title
-    questionnaire: Choice = Field(description="needs-survey or satisfaction-survey")
+    questionnaire: Choice = Field(
+        description="needs-survey, satisfaction-survey or a code of the organisation's own"
+    )
     anonymous: bool = False
     target: Annotated[int, Field(ge=1, le=MAX_TARGET)] | None = None
     opens_on: dt.date | None = None

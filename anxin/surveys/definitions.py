@@ -24,8 +24,27 @@ def builtin_definitions() -> dict[str, dict[str, Any]]:
     return found
 
 
-def definition_choices() -> list[tuple[str, str]]:
-    return [(code, localised(d["title"])) for code, d in builtin_definitions().items()]
+def questionnaires(organisation_id: int | None) -> dict[str, dict[str, Any]]:
+    """The questionnaires a survey of the organisation may use: the shipped ones, then the
+    organisation's own (uploaded on the instruments page; the latest active version of each),
+    by code. A shipped code is never shadowed."""
+    from anxin.assessments.models import Instrument
+
+    found = dict(builtin_definitions())
+    if organisation_id is None:
+        return found
+    own = (
+        Instrument.objects.filter(organisation_id=organisation_id, active=True)
+        .order_by("code", "-version")
+        .values_list("code", "definition")
+    )
+    for code, definition in own:
+        found.setdefault(code, definition)
+    return found
+
+
+def definition_choices(organisation_id: int | None = None) -> list[tuple[str, str]]:
+    return [(code, localised(d["title"])) for code, d in questionnaires(organisation_id).items()]
 
 
 def sections_of(definition: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]]]]:

@@ -55,9 +55,10 @@ class SurveyForm(StyledForm):
     opens_on = forms.DateField(label=_("Opens on"), required=False, widget=DateInput)
     closes_on = forms.DateField(label=_("Closes on"), required=False, widget=DateInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisation_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["questionnaire"].choices = definition_choices()  # type: ignore[attr-defined]
+        choices = definition_choices(organisation_id)
+        self.fields["questionnaire"].choices = choices  # type: ignore[attr-defined]
 
 
 class StatusForm(forms.Form):

@@ -77,9 +77,12 @@ def _new_initial(project: Any, kind: str) -> dict[str, Any]:
 def survey_new(request: AuthedHttpRequest, code: str) -> HttpResponse:
     project = get_survey_project(request.user, code, write=True, request=request)
     if request.method == "POST":
-        form = SurveyForm(request.POST)
+        form = SurveyForm(request.POST, organisation_id=project.organisation_id)
     else:
-        form = SurveyForm(initial=_new_initial(project, request.GET.get("kind", "")))
+        form = SurveyForm(
+            initial=_new_initial(project, request.GET.get("kind", "")),
+            organisation_id=project.organisation_id,
+        )
     if form.is_bound and form.is_valid():
         try:
             survey = actions.survey_create(
