@@ -3,6 +3,8 @@ of its surveys; another organisation's cannot."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -11,7 +13,7 @@ from anxin.surveys import actions
 from anxin.surveys.definitions import definition_choices
 from anxin.surveys.tests import factories as f
 
-OWN = {
+OWN: dict[str, Any] = {
     "code": "activity-feedback",
     "version": 1,
     "title": {"zh": "活动反馈表", "en": "Activity feedback"},
