@@ -41,9 +41,11 @@ def record(
         actor=actor if authenticated else None,
         actor_name=getattr(actor, "username", "") if authenticated else "",
         kind=kind,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
+        action=action[:64],
+        object_type=object_type[:64],
+        # A refused look-up records what was asked for, which may be anything a URL carries:
+        # kept to the column's length (PostgreSQL refuses longer values, SQLite would keep them).
+        object_id=str(object_id)[:64],
         organisation_id=organisation_id,
         project_id=project_id,
         reason=reason[:256],

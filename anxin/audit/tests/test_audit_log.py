@@ -31,3 +31,14 @@ def test_other_organisations_events_are_not_shown(world, login):
 @pytest.mark.parametrize("persona", ["lead", "worker", "supervisor", "purchaser"])
 def test_audit_log_is_for_org_admins_only(world, login, persona):
     assert login(getattr(world, persona)).get(reverse("audit:log")).status_code == 403
+
+
+def test_what_a_refused_look_up_asked_for_is_kept_to_the_columns_length(db):
+    """A URL may carry a code of any length; the audit row keeps its first 64 characters (on
+    PostgreSQL a longer value would be refused, turning a refusal into a 500)."""
+    from anxin.audit.actions import record
+    from anxin.audit.models import AuditEvent
+
+    event = record(actor=None, kind=AuditEvent.Kind.DENIED, action="a" * 80, object_id="x" * 300)
+    event.refresh_from_db()
+    assert (len(event.action), len(event.object_id)) == (64, 64)
