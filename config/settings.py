@@ -34,8 +34,8 @@ def _env(name: str, default: str | None = None) -> str:
     value = os.environ.get(name, default)
     if value is None:
         raise ImproperlyConfigured(
-            f"{name} is not set. Run `make keys` (or `anxin generate-keys`) for a local set-up, "
-            "or set it in the environment."
+            f"{name} is not set. Run `make keys` (or `python -m anxin.core.keygen`) for a local "
+            "set-up, or set it in the environment."
         )
     return value
 
@@ -125,18 +125,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("ANXIN_DB_CONN_MAX_AGE", "60")),
     )
 }
+# SQLite (the demo): write-ahead log, so readers never wait for the writer; transactions take the
+# write lock when they begin (IMMEDIATE), so two writers queue for up to `timeout` seconds instead
+# of failing with "database is locked" (anxin/core/tests/test_sqlite_wal.py).
+ANXIN_SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update(
-        {
-            "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            ),
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-        }
-    )
+    DATABASES["default"]["OPTIONS"].update(ANXIN_SQLITE_OPTIONS)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Session settings for a working set held in memory (docs/benchmarks.md): JIT compilation
     # costs more than it saves on the indicator queries, and index look-ups are as cheap as
@@ -176,15 +176,21 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# HTTPS, for production (`anxin check-deploy` reports what is missing). ANXIN_HTTPS=1 turns on
+# secure cookies, HSTS (ANXIN_HSTS_SECONDS), the redirect of http to https (ANXIN_SSL_REDIRECT=0 if
+# the proxy redirects) and trust in the TLS proxy's X-Forwarded-Proto (ANXIN_BEHIND_PROXY=0 if
+# gunicorn itself speaks TLS). Off by default: the demo is plain http on 127.0.0.1.
 SECURE_HTTPS = _env_bool("ANXIN_HTTPS")
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
+SECURE_SSL_REDIRECT = _env_bool("ANXIN_SSL_REDIRECT", SECURE_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes on the machine itself ask over plain http
+SECURE_HSTS_SECONDS = int(os.environ.get("ANXIN_HSTS_SECONDS", "31536000" if SECURE_HTTPS else "0"))
+if _env_bool("ANXIN_BEHIND_PROXY", SECURE_HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if SECURE_HTTPS:
-    SECURE_HSTS_SECONDS = 31536000
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -198,7 +204,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "anxin" / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # uploads are health data: readable by the service's user and group only
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o640, "directory_permissions_mode": 0o750},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("ANXIN_MEDIA_ROOT", VAR_DIR / "media"))
