@@ -16,15 +16,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.access import ARCHIVE_READ_ROLES
 from anxin.accounts.models import Membership, Project, User
 from anxin.audit.actions import record as audit
-from anxin.audit.models import AuditEvent
 from anxin.core.models import Division
 from anxin.core.uploads import check_upload
+from anxin.referrals.checks import CHANGE, date_problems, refuse
 from anxin.referrals.models import (
     Agreement,
     CommunicationGroup,
@@ -34,13 +33,7 @@ from anxin.referrals.models import (
     PartnerContact,
 )
 
-CHANGE = AuditEvent.Kind.CHANGE
 UPLOAD_KINDS = ("pdf", "image", "docx")
-
-
-def _refuse(problems: list[str]) -> None:
-    if problems:
-        raise ValidationError(problems)
 
 
 def _upload_problems(upload: UploadedFile | None) -> list[str]:
@@ -50,14 +43,6 @@ def _upload_problems(upload: UploadedFile | None) -> list[str]:
         check_upload(upload, kinds=UPLOAD_KINDS)
     except ValidationError as error:
         return list(error.messages)
-    return []
-
-
-def _not_future(on: dt.date | None) -> list[str]:
-    if on is None:
-        return [_("Give the date.")]
-    if on > timezone.localdate():
-        return [_("The date cannot be in the future.")]
     return []
 
 
@@ -121,7 +106,7 @@ def _apply_partner(partner: Partner, data: PartnerInput) -> None:
 def partner_create(
     *, organisation_id: int, data: PartnerInput, acting_user: User, request: Any = None
 ) -> Partner:
-    _refuse(_partner_problems(organisation_id, data, None))
+    refuse(_partner_problems(organisation_id, data, None))
     partner = Partner(
         organisation_id=organisation_id, created_by=acting_user, updated_by=acting_user
     )
@@ -140,7 +125,7 @@ def partner_update(
     active: bool = True,
     request: Any = None,
 ) -> Partner:
-    _refuse(_partner_problems(partner.organisation_id, data, partner.pk))
+    refuse(_partner_problems(partner.organisation_id, data, partner.pk))
     _apply_partner(partner, data)
     partner.active = active
     partner.updated_by = acting_user
@@ -160,7 +145,7 @@ def partner_contact_add(
     request: Any = None,
 ) -> PartnerContact:
     if not name.strip():
-        _refuse([_("Give the contact's name.")])
+        refuse([_("Give the contact's name.")])
     contact = PartnerContact.objects.create(
         partner=partner,
         name=name.strip(),
@@ -213,14 +198,14 @@ def agreement_add(
     request: Any = None,
 ) -> Agreement:
     """A project's cooperation agreement with a partner, with its scan."""
-    problems = _not_future(signed_on) + _upload_problems(file)
+    problems = date_problems(signed_on) + _upload_problems(file)
     if partner.organisation_id != project.organisation_id:
         problems.append(_("Choose a partner from your organisation's directory."))
     if not title.strip():
         problems.append(_("Give the agreement's title."))
     if ends_on is not None and signed_on is not None and ends_on < signed_on:
         problems.append(_("The agreement cannot end before it was signed."))
-    _refuse(problems)
+    refuse(problems)
     agreement = Agreement.objects.create(
         project=project,
         partner=partner,
@@ -259,7 +244,7 @@ class GroupInput:
 
 
 def _group_problems(project: Project, data: GroupInput, exclude: int | None) -> list[str]:
-    problems = _not_future(data.started_on)
+    problems = date_problems(data.started_on)
     name = data.name.strip()
     if not name:
         problems.append(_("Give the group's name."))
@@ -306,7 +291,7 @@ def _save_group(group: CommunicationGroup, data: GroupInput) -> None:
 def group_create(
     *, project: Project, data: GroupInput, acting_user: User, request: Any = None
 ) -> CommunicationGroup:
-    _refuse(_group_problems(project, data, None))
+    refuse(_group_problems(project, data, None))
     group = CommunicationGroup(project=project, created_by=acting_user, updated_by=acting_user)
     _save_group(group, data)
     audit(
@@ -331,10 +316,10 @@ def group_update(
 ) -> CommunicationGroup:
     problems = _group_problems(group.project, data, group.pk)
     if closed_on is not None:
-        problems += _not_future(closed_on)
+        problems += date_problems(closed_on)
         if data.started_on is not None and closed_on < data.started_on:
             problems.append(_("A group cannot close before it was set up."))
-    _refuse(problems)
+    refuse(problems)
     group.closed_on = closed_on
     group.updated_by = acting_user
     _save_group(group, data)
@@ -361,7 +346,7 @@ def group_activity_add(
     request: Any = None,
 ) -> GroupActivity:
     """A dated trace of the group's activity (痕迹), with its evidence."""
-    problems = _not_future(on) + _upload_problems(evidence)
+    problems = date_problems(on) + _upload_problems(evidence)
     if on is not None and on < group.started_on:
         problems.append(_("The group was set up after this date."))
     if on is not None and group.closed_on is not None and on > group.closed_on:
@@ -370,7 +355,7 @@ def group_activity_add(
         problems.append(_("Choose the kind of activity."))
     if not summary.strip():
         problems.append(_("Summarise what happened."))
-    _refuse(problems)
+    refuse(problems)
     activity = GroupActivity.objects.create(
         group=group,
         on=on,
