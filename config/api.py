@@ -24,6 +24,7 @@ from anxin.assessments.api import router as assessments_router
 from anxin.cases.api import router as cases_router
 from anxin.clients.api import router as clients_router
 from anxin.contracts.api_live import router as contracts_live_router
+from anxin.core.concurrency import EditConflict
 from anxin.delivery.api import router as delivery_router
 from anxin.delivery.api_programmes import router as programmes_router
 from anxin.delivery.api_work import router as work_router
@@ -55,6 +56,13 @@ def input_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
 @api.exception_handler(DjangoValidationError)
 def refused(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     return api.create_response(request, {"errors": [str(m) for m in exc.messages]}, status=422)
+
+
+@api.exception_handler(EditConflict)
+def conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
+    """A save made on an old copy (``version`` in the body is no longer the record's)."""
+    body = {"detail": exc.messages[0], "current_version": exc.current_version}
+    return api.create_response(request, body, status=409)
 
 
 @api.exception_handler(AuthenticationError)

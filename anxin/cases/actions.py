@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from anxin.cases.models import (
     Step,
 )
 from anxin.clients.models import Client
+from anxin.core.concurrency import claim
 from anxin.core.language import in_site_language
 from anxin.core.uploads import check_upload
 
@@ -142,8 +143,10 @@ def case_step(
     attachment: UploadedFile | None = None,
     acting_user: User,
     request: Any = None,
+    expected_version: int | None = None,
 ) -> CaseEvent:
     """Record the next workflow step. The agreement needs the signed scan attached."""
+    claim(case, expected_version)
     if step not in SIMPLE_STEPS:
         raise ValidationError(_("This step is recorded with its own form."))
     problems = step_requirements(case, step)
@@ -185,8 +188,10 @@ def case_admit_from_waiting(
     on: dt.date | None = None,
     acting_user: User,
     request: Any = None,
+    expected_version: int | None = None,
 ) -> Case:
     """Take a client from the project's waiting list (R2.6), optionally replacing a closed case."""
+    claim(case, expected_version)
     if case.status != Case.Status.WAITING:
         raise ValidationError(_("This client is not on the waiting list."))
     if replaces is not None and (
@@ -197,7 +202,7 @@ def case_admit_from_waiting(
     case.updated_by = acting_user
     case.save(update_fields=["status", "updated_by", "updated_at"])
     Client.objects.filter(pk=case.client_id, status=Client.Status.WAITING).update(
-        status=Client.Status.ACTIVE
+        status=Client.Status.ACTIVE, version=F("version") + 1
     )
     detail = {"replaces": replaces.pk} if replaces else {}
     with in_site_language():
@@ -238,9 +243,11 @@ def plan_create(
     on: dt.date | None = None,
     acting_user: User,
     request: Any = None,
+    expected_version: int | None = None,
 ) -> ServicePlan:
     """A new version of the service plan (R3.4). The first needs the agreement; later versions
     (修正机制) need a reason. Items must be in the catalogue and allowed by the case's class."""
+    claim(case, expected_version)
     problems: list[str] = []
     first = not case.plans.exists()
     if case.status != Case.Status.OPEN:
@@ -311,9 +318,16 @@ def plan_create(
 
 @transaction.atomic
 def process_review(
-    *, case: Case, on: dt.date, content: str, acting_user: User, request: Any = None
+    *,
+    case: Case,
+    on: dt.date,
+    content: str,
+    acting_user: User,
+    request: Any = None,
+    expected_version: int | None = None,
 ) -> CaseEvent:
     """A periodic process review (过程评估), repeatable once the case is in service."""
+    claim(case, expected_version)
     problems = []
     if case.status != Case.Status.OPEN or STEP_ORDER.index(case.step) < STEP_ORDER.index(Step.PLAN):
         problems.append(_("Process reviews start once the case has a service plan."))
@@ -338,8 +352,15 @@ def process_review(
 
 @transaction.atomic
 def case_classify_override(
-    *, case: Case, klass: str, reason: str, acting_user: User, request: Any = None
+    *,
+    case: Case,
+    klass: str,
+    reason: str,
+    acting_user: User,
+    request: Any = None,
+    expected_version: int | None = None,
 ) -> Case:
+    claim(case, expected_version)
     if klass not in Classification.values:
         raise ValidationError(_("Choose class A, B or C."))
     if not reason.strip():
@@ -365,8 +386,10 @@ def case_close(
     attachment: UploadedFile | None = None,
     acting_user: User,
     request: Any = None,
+    expected_version: int | None = None,
 ) -> Case:
     """Closure registration (结案登记), ending every exit of R3.2."""
+    claim(case, expected_version)
     problems: list[str] = []
     if case.status == Case.Status.CLOSED:
         problems.append(_("The case is closed already."))
@@ -420,6 +443,7 @@ def case_close(
     new_status = CLIENT_STATUS_AFTER_EXIT.get(exit, Client.Status.CLOSED)
     if exit in CLIENT_STATUS_AFTER_EXIT or not others_open:
         client = case.client
+        claim(client, None)
         client.status = new_status
         client.updated_by = acting_user
         with in_site_language():
@@ -440,9 +464,16 @@ def case_close(
 
 @transaction.atomic
 def case_follow_up(
-    *, case: Case, on: dt.date, content: str, acting_user: User, request: Any = None
+    *,
+    case: Case,
+    on: dt.date,
+    content: str,
+    acting_user: User,
+    request: Any = None,
+    expected_version: int | None = None,
 ) -> CaseEvent:
     """服务回访: the visit after closure."""
+    claim(case, expected_version)
     problems = []
     if case.status != Case.Status.CLOSED:
         problems.append(_("A follow-up visit comes after closure."))

@@ -16,7 +16,7 @@ from anxin.cases import actions
 from anxin.cases.access import cases_visible_to, get_case_for_user
 from anxin.cases.models import Case, PlanItem, Step
 from anxin.cases.selectors import case_page
-from anxin.clients.api import MAX_PK, DetailOut, ErrorsOut
+from anxin.clients.api import MAX_PK, VERSION_HELP, ConflictOut, DetailOut, ErrorsOut
 
 router = Router(tags=["cases"])
 CaseId = Annotated[int, Path(ge=1, le=MAX_PK)]
@@ -58,6 +58,7 @@ class CaseOut(Schema):
     exit: str
     opened_on: dt.date
     closed_on: dt.date | None
+    version: int
     plans: list[PlanOut]
     timeline: list[TimelineOut]
 
@@ -72,7 +73,11 @@ class CaseListItemOut(Schema):
     classification: str
 
 
-class StepIn(Schema):
+class VersionedIn(Schema):
+    version: int | None = Field(None, ge=1, le=MAX_PK, description=VERSION_HELP)
+
+
+class StepIn(VersionedIn):
     step: str = Field(description="application, baseline, registration or service")
     on: dt.date
     content: str = Field("", max_length=5000)
@@ -84,7 +89,7 @@ class PlanItemIn(Schema):
     per: str = Field(description=", ".join(PlanItem.Per.values))
 
 
-class PlanIn(Schema):
+class PlanIn(VersionedIn):
     goals: str = Field(max_length=5000)
     review_on: dt.date
     items: list[PlanItemIn]
@@ -92,19 +97,19 @@ class PlanIn(Schema):
     revision_reason: str = Field("", max_length=256)
 
 
-class NoteIn(Schema):
+class NoteIn(VersionedIn):
     on: dt.date
     content: str = Field(max_length=5000)
 
 
-class CloseIn(Schema):
+class CloseIn(VersionedIn):
     exit: str = Field(description=", ".join(Case.Exit.values))
     on: dt.date
     reason: str = Field("", max_length=256)
     transfer_to: str = Field("", max_length=128)
 
 
-class ClassifyIn(Schema):
+class ClassifyIn(VersionedIn):
     klass: str = Field(description="A, B or C")
     reason: str = Field(max_length=200)
 
@@ -123,6 +128,7 @@ def case_out(case: Case) -> CaseOut:
         classification=case.classification,
         exit=case.exit,
         opened_on=case.opened_on,
+        version=case.version,
         closed_on=case.closed_on,
         plans=[
             PlanOut(
@@ -187,7 +193,7 @@ def _reread(request: HttpRequest, case_id: int) -> CaseOut:
     return case_out(get_case_for_user(api_user(request), case_id, request=request))
 
 
-WRITE = {200: CaseOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut}
+WRITE = {200: CaseOut, 403: DetailOut, 404: DetailOut, 409: ConflictOut, 422: ErrorsOut}
 
 
 @router.post("/cases/{case_id}/steps", response=WRITE, summary="Record the next workflow step")
@@ -200,13 +206,14 @@ def case_step(request: HttpRequest, case_id: CaseId, payload: StepIn) -> CaseOut
         content=payload.content,
         acting_user=api_user(request),
         request=request,
+        expected_version=payload.version,
     )
     return _reread(request, case_id)
 
 
 @router.post(
     "/cases/{case_id}/plans",
-    response={201: CaseOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut},
+    response={201: CaseOut, 403: DetailOut, 404: DetailOut, 409: ConflictOut, 422: ErrorsOut},
     summary="A new service-plan version",
 )
 def case_plan(request: HttpRequest, case_id: CaseId, payload: PlanIn) -> Status[CaseOut]:
@@ -222,6 +229,7 @@ def case_plan(request: HttpRequest, case_id: CaseId, payload: PlanIn) -> Status[
         revision_reason=payload.revision_reason,
         acting_user=user,
         request=request,
+        expected_version=payload.version,
     )
     return Status(201, _reread(request, case_id))
 
@@ -234,6 +242,7 @@ def case_review(request: HttpRequest, case_id: CaseId, payload: NoteIn) -> CaseO
         content=payload.content,
         acting_user=api_user(request),
         request=request,
+        expected_version=payload.version,
     )
     return _reread(request, case_id)
 
@@ -248,6 +257,7 @@ def case_close(request: HttpRequest, case_id: CaseId, payload: CloseIn) -> CaseO
         transfer_to=payload.transfer_to,
         acting_user=api_user(request),
         request=request,
+        expected_version=payload.version,
     )
     return _reread(request, case_id)
 
@@ -262,6 +272,7 @@ def case_follow_up(request: HttpRequest, case_id: CaseId, payload: NoteIn) -> Ca
         content=payload.content,
         acting_user=api_user(request),
         request=request,
+        expected_version=payload.version,
     )
     return _reread(request, case_id)
 
@@ -278,6 +289,7 @@ def case_classify(request: HttpRequest, case_id: CaseId, payload: ClassifyIn) ->
         reason=payload.reason,
         acting_user=api_user(request),
         request=request,
+        expected_version=payload.version,
     )
     return _reread(request, case_id)
 
@@ -293,6 +305,7 @@ def case_agreement(
     on: Form[dt.date],
     scan: File[UploadedFile],
     content: Form[str] = "",
+    version: Form[int | None] = None,
 ) -> CaseOut:
     actions.case_step(
         case=_write(request, case_id),
@@ -302,5 +315,6 @@ def case_agreement(
         attachment=scan,
         acting_user=api_user(request),
         request=request,
+        expected_version=version,
     )
     return _reread(request, case_id)

@@ -18,6 +18,7 @@ from anxin.audit.actions import record as audit
 from anxin.audit.models import AuditEvent
 from anxin.cases.models import Case, CaseEvent, Classification
 from anxin.contracts.catalogue import service_item, workflow_setting
+from anxin.core.concurrency import claim
 from anxin.core.language import in_site_language
 
 RULE_TIMEPOINTS = ("baseline", "process")
@@ -72,6 +73,8 @@ def set_class(
     before = case.classification
     if before == klass and source == "rule":
         return
+    if source == "rule":  # the override action has claimed the case with the form's version
+        claim(case, None)
     case.classification = klass
     case.updated_by = acting_user
     case.save(update_fields=["classification", "updated_by", "updated_at"])

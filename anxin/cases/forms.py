@@ -9,14 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from anxin.accounts.models import User
 from anxin.cases.actions import PlanItemInput
 from anxin.cases.models import Case, Classification, PlanItem
-from anxin.core.forms import StyledForm
+from anxin.core.concurrency import VersionedForm
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class AgreementForm(StyledForm):
+class AgreementForm(VersionedForm):
     on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
     content = forms.CharField(
         label=_("Record"), required=False, widget=forms.Textarea(attrs={"rows": 2, "col": "col-12"})
@@ -24,14 +24,14 @@ class AgreementForm(StyledForm):
     attachment = forms.FileField(label=_("Signed agreement / consent scan (PDF, PNG or JPEG)"))
 
 
-class StepForm(StyledForm):
+class StepForm(VersionedForm):
     on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
     content = forms.CharField(
         label=_("Record"), required=False, widget=forms.Textarea(attrs={"rows": 3, "col": "col-12"})
     )
 
 
-class ReviewForm(StyledForm):
+class ReviewForm(VersionedForm):
     on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
     content = forms.CharField(
         label=_("What the review found; goals to adjust"),
@@ -39,7 +39,7 @@ class ReviewForm(StyledForm):
     )
 
 
-class CloseForm(StyledForm):
+class CloseForm(VersionedForm):
     exit = forms.ChoiceField(label=_("How the case ends"), choices=Case.Exit.choices)
     on = forms.DateField(label=_("Closing date"), widget=DateInput, initial=timezone.localdate)
     reason = forms.CharField(label=_("Reason / circumstances"), required=False, max_length=256)
@@ -49,7 +49,7 @@ class CloseForm(StyledForm):
     attachment = forms.FileField(label=_("Signed consent form (withdrawal)"), required=False)
 
 
-class FollowUpForm(StyledForm):
+class FollowUpForm(VersionedForm):
     on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
     content = forms.CharField(
         label=_("What the follow-up found"),
@@ -57,7 +57,7 @@ class FollowUpForm(StyledForm):
     )
 
 
-class ClassifyForm(StyledForm):
+class ClassifyForm(VersionedForm):
     klass = forms.ChoiceField(label=_("Class"), choices=Classification.choices)
     reason = forms.CharField(label=_("Reason for setting it by hand"), max_length=200)
 
@@ -67,7 +67,7 @@ class ClosedCaseField(forms.ModelChoiceField):
         return f"{obj.client.name} ({obj.get_exit_display()})"
 
 
-class AdmitForm(StyledForm):
+class AdmitForm(VersionedForm):
     replaces = ClosedCaseField(
         label=_("Replaces the closed case of"),
         queryset=Case.objects.none(),
@@ -80,7 +80,7 @@ class AdmitForm(StyledForm):
         self.fields["replaces"].queryset = replaceable  # type: ignore[attr-defined]
 
 
-class PlanForm(StyledForm):
+class PlanForm(VersionedForm):
     goals = forms.CharField(
         label=_("Goals"), widget=forms.Textarea(attrs={"rows": 4, "col": "col-12"})
     )

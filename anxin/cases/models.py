@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from anxin.accounts.models import Project
 from anxin.clients.models import Client
+from anxin.core.concurrency import version_field
 from anxin.core.fields import EncryptedTextField
 from anxin.core.models import TrackedModel, history_user
 
@@ -91,7 +92,8 @@ class Case(TrackedModel):
         related_name="replaces",
     )
 
-    history = HistoricalRecords(get_user=history_user)
+    version = version_field()
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["version"])
 
     class Meta:
         ordering = ["-opened_on", "-id"]

@@ -31,6 +31,7 @@ from anxin.cases.forms import (
 )
 from anxin.cases.models import Case, CaseEvent, Step
 from anxin.cases.selectors import case_page, plan_item_choices, replaceable_cases, waiting_cases
+from anxin.core.concurrency import EditConflict
 from anxin.core.forms import errors_text
 from anxin.core.ids import as_pk
 from anxin.core.requests import AuthedHttpRequest
@@ -38,44 +39,44 @@ from anxin.hotline.access import reads_hotline
 from anxin.referrals.selectors import case_panel
 
 
-def _done(
-    request: AuthedHttpRequest, case: Case, call: Callable[[], Any], success: str
-) -> HttpResponse:
-    """Run one action; its refusal becomes a message in the user's language; back to the case."""
-    try:
-        call()
-    except ValidationError as exc:
-        messages.error(request, _("Not done: %(reasons)s") % {"reasons": " ".join(exc.messages)})
-    else:
-        messages.success(request, success)
-    return redirect("cases:detail", case_id=case.pk)
-
-
 def _invalid(request: AuthedHttpRequest, case: Case, form: Any) -> HttpResponse:
     messages.error(request, _("Not done: %(reasons)s") % {"reasons": errors_text(form)})
     return redirect("cases:detail", case_id=case.pk)
 
 
-@login_required
-def case_detail(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id, request=request)
+def _page(request: AuthedHttpRequest, case: Case, **bound: Any) -> HttpResponse:
+    """The case page; ``bound`` puts a refused form back in its place, with the input kept."""
     can_write = cases_visible_to(request.user, write=True).filter(pk=case.pk).exists()
+    opened_at = {"version": case.version}
+    forms = {
+        "step_form": (AgreementForm if case.step == Step.REGISTRATION else StepForm)(
+            initial=opened_at
+        ),
+        "review_form": ReviewForm(prefix="review", initial=opened_at),
+        "close_form": CloseForm(prefix="close", initial=opened_at),
+        "follow_up_form": FollowUpForm(prefix="follow_up", initial=opened_at),
+        "classify_form": ClassifyForm(
+            prefix="classify", initial={**opened_at, "klass": case.classification or None}
+        ),
+        "admit_form": AdmitForm(
+            prefix="admit", replaceable=replaceable_cases(case.project_id), initial=opened_at
+        ),
+    }
     context = {
         "case": case,
         "can_write": can_write,
-        "step_form": AgreementForm() if case.step == Step.REGISTRATION else StepForm(),
-        "review_form": ReviewForm(prefix="review"),
-        "close_form": CloseForm(prefix="close"),
-        "follow_up_form": FollowUpForm(prefix="follow_up"),
-        "classify_form": ClassifyForm(
-            prefix="classify", initial={"klass": case.classification or None}
-        ),
-        "admit_form": AdmitForm(prefix="admit", replaceable=replaceable_cases(case.project_id)),
+        **forms,
+        **bound,
         "reads_calls": reads_hotline(request.user, case.project),
         **case_page(case),
         **case_panel(case),
     }
     return render(request, "cases/detail.html", context)
+
+
+@login_required
+def case_detail(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
+    return _page(request, get_case_for_user(request.user, case_id, request=request))
 
 
 def _post(
@@ -84,18 +85,34 @@ def _post(
     make_form: Callable[[Case], Any],
     run: Callable[..., Any],
     success: str,
+    name: str,
 ) -> HttpResponse:
-    """The shape of every form on the case page: the door, the form, one action, back."""
+    """The shape of every form on the case page: the door, the form, one action, back. If
+    someone changed the case since the form was opened, the page comes back with the form
+    (``name`` in the page) as it was filled in."""
     case = get_case_for_user(request.user, case_id, write=True, request=request)
     form = make_form(case)
     if not form.is_valid():
         return _invalid(request, case, form)
-    return _done(
-        request,
-        case,
-        lambda: run(case=case, acting_user=request.user, request=request, **form.cleaned_data),
-        success,
-    )
+    version = form.take_version()
+    try:
+        run(
+            case=case,
+            acting_user=request.user,
+            request=request,
+            expected_version=version,
+            **form.cleaned_data,
+        )
+    except EditConflict as conflict:
+        form.show_conflict(conflict)
+        messages.error(request, conflict.messages[0])
+        case = get_case_for_user(request.user, case_id, write=True, request=request)
+        return _page(request, case, **{name: form})
+    except ValidationError as exc:
+        messages.error(request, _("Not done: %(reasons)s") % {"reasons": " ".join(exc.messages)})
+    else:
+        messages.success(request, success)
+    return redirect("cases:detail", case_id=case.pk)
 
 
 @login_required
@@ -108,6 +125,7 @@ def case_step(request: AuthedHttpRequest, case_id: int, step: str) -> HttpRespon
         lambda case: form_class(request.POST, request.FILES),
         functools.partial(actions.case_step, step=step),
         _("Step recorded."),
+        "step_form",
     )
 
 
@@ -120,6 +138,7 @@ def case_review(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
         lambda case: ReviewForm(request.POST, prefix="review"),
         actions.process_review,
         _("Process review recorded."),
+        "review_form",
     )
 
 
@@ -132,6 +151,7 @@ def case_close(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
         lambda case: CloseForm(request.POST, request.FILES, prefix="close"),
         actions.case_close,
         _("Closure registered."),
+        "close_form",
     )
 
 
@@ -144,6 +164,7 @@ def case_follow_up(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
         lambda case: FollowUpForm(request.POST, prefix="follow_up"),
         actions.case_follow_up,
         _("Follow-up recorded."),
+        "follow_up_form",
     )
 
 
@@ -156,6 +177,7 @@ def case_classify(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
         lambda case: ClassifyForm(request.POST, prefix="classify"),
         actions.case_classify_override,
         _("Class set."),
+        "classify_form",
     )
 
 
@@ -170,6 +192,7 @@ def case_admit(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
         ),
         actions.case_admit_from_waiting,
         _("Admitted from the waiting list."),
+        "admit_form",
     )
 
 
@@ -182,7 +205,10 @@ def plan_create(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
         memberships__role__in=ARCHIVE_WRITE_ROLES,
     ).order_by("full_name")
     latest = case.plans.order_by("-version").first()
-    initial: dict[str, Any] = {"responsible": case.worker_id or request.user.pk}
+    initial: dict[str, Any] = {
+        "responsible": case.worker_id or request.user.pk,
+        "version": case.version,
+    }
     if latest is not None:
         initial.update(
             {
@@ -215,7 +241,10 @@ def plan_create(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
                 revision_reason=d["revision_reason"],
                 acting_user=request.user,
                 request=request,
+                expected_version=form.take_version(),
             )
+        except EditConflict as conflict:
+            form.show_conflict(conflict)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)

@@ -19,6 +19,7 @@ from anxin.clients.intake import ClientInput, FamilyInput, eligibility_problems
 from anxin.clients.models import Client, FamilyMember
 from anxin.clients.selectors import duplicate_elsewhere_in_district
 from anxin.core import crypto
+from anxin.core.concurrency import claim
 from anxin.core.names import pinyin_full, pinyin_initials
 
 CHANGE = AuditEvent.Kind.CHANGE
@@ -155,6 +156,8 @@ def client_register(
     created = client is None
     if client is None:
         client = Client(organisation_id=project.organisation_id, created_by=acting_user)
+    else:
+        claim(client, None)  # a returning person: open archive forms must not overwrite this
     _apply(client, data, only_filled=not created)
     if created or not waiting:  # a waiting-list entry here does not pause service elsewhere
         client.status = Client.Status.WAITING if waiting else Client.Status.ACTIVE
@@ -205,8 +208,12 @@ def client_update(
     reason: str,
     acting_user: User,
     request: Any = None,
+    expected_version: int | None = None,
 ) -> Client:
-    """Correct or update archive fields. The history keeps the previous version and the reason."""
+    """Correct or update archive fields. The history keeps the previous version and the reason.
+
+    ``expected_version`` is the archive's version when the form was opened: if someone saved
+    the archive since, nothing is written and :class:`EditConflict` says so."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(
@@ -214,13 +221,16 @@ def client_update(
         )
     if not reason.strip():
         raise ValidationError(_("Say why the archive is changed."))
-    changed = []
-    for name, value in changes.items():
-        if name == "priority_groups":
-            value = Client.pack_priority_groups(value)
-        if getattr(client, name) != value:
-            setattr(client, name, value)
-            changed.append(name)
+    values = {
+        name: Client.pack_priority_groups(value) if name == "priority_groups" else value
+        for name, value in changes.items()
+    }
+    if all(getattr(client, name) == value for name, value in values.items()):
+        return client
+    claim(client, expected_version)  # refreshes ``client`` under the row's lock
+    changed = [name for name, value in values.items() if getattr(client, name) != value]
+    for name in changed:
+        setattr(client, name, values[name])
     if not changed:
         return client
     if "name" in changed:

@@ -58,6 +58,17 @@ class DetailOut(Schema):
     detail: str
 
 
+class ConflictOut(Schema):
+    detail: str
+    current_version: int
+
+
+VERSION_HELP = (
+    "The record's version when it was read. If someone changed it since, nothing is saved and "
+    "the answer is 409 with the current version. Leave it out to save without the check."
+)
+
+
 class FamilyIn(Schema):
     name: Name
     relation: Short
@@ -107,6 +118,7 @@ class ClientChangesIn(ClientFields):
 class ClientPatchIn(Schema):
     reason: Line
     changes: ClientChangesIn
+    version: int | None = Field(None, ge=1, le=MAX_PK, description=VERSION_HELP)
 
 
 class ClientQueryIn(Schema):
@@ -198,6 +210,7 @@ class ClientArchiveOut(Schema):
     notes: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
     family: list[FamilyOut]
     cases: list[CaseOut]
     history: list[HistoryOut]
@@ -246,6 +259,7 @@ def archive_out(client: Client, user: User) -> ClientArchiveOut:
         notes=client.notes,
         created_at=client.created_at,
         updated_at=client.updated_at,
+        version=client.version,
         family=[FamilyOut.model_validate(m) for m in parts["family"]],
         cases=[
             CaseOut(
@@ -405,7 +419,13 @@ def client_create(request: HttpRequest, payload: ClientCreateIn) -> Status[Clien
 
 @router.patch(
     "/clients/{client_id}",
-    response={200: ClientArchiveOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut},
+    response={
+        200: ClientArchiveOut,
+        403: DetailOut,
+        404: DetailOut,
+        409: ConflictOut,
+        422: ErrorsOut,
+    },
     summary="Change archive fields, with the reason (kept in the history)",
 )
 def client_patch(
@@ -418,7 +438,12 @@ def client_patch(
     if errors:
         raise ValidationError(errors)
     client_update(
-        client=client, changes=changes, reason=payload.reason, acting_user=user, request=request
+        client=client,
+        changes=changes,
+        reason=payload.reason,
+        acting_user=user,
+        request=request,
+        expected_version=payload.version,
     )
     client = get_client_for_user(user, client_id, request=request, purpose="api.update")
     return archive_out(client, user)

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import Project
 from anxin.clients.intake import ClientInput, FamilyInput
 from anxin.clients.models import Client, DisabilityLevel, FamilyMember, PriorityGroup
 from anxin.core import idcard
+from anxin.core.concurrency import VersionedForm
 from anxin.core.forms import StyledForm
 from anxin.core.models import Division
 
@@ -201,7 +204,7 @@ class ClientRegisterForm(ClientFieldsForm):
         )
 
 
-class ClientUpdateForm(ClientFieldsForm):
+class ClientUpdateForm(VersionedForm, ClientFieldsForm):
     status = forms.ChoiceField(label=_("Status"), choices=Client.Status.choices)
     reason = forms.CharField(
         label=_("Reason for the change"),
@@ -215,6 +218,7 @@ class ClientUpdateForm(ClientFieldsForm):
 
         initial = {name: getattr(client, name) for name in EDITABLE_FIELDS}
         initial["priority_groups"] = client.priority_group_codes
+        initial["version"] = client.version
         return initial
 
     def changes(self) -> dict[str, Any]:
@@ -230,6 +234,32 @@ class ClientUpdateForm(ClientFieldsForm):
             ):
                 out[key] = ""
         return out
+
+    def differences(self, current: Client) -> list[tuple[str, str]]:
+        """After an edit conflict: each field where the saved archive now differs from this
+        form's input, with the saved value as people read it."""
+        now = self.initial_from(current)
+        return [
+            (str(self.fields[name].label), shown(self.fields[name], now[name]))
+            for name, mine in self.changes().items()
+            if (now[name] or None) != (mine or None)
+        ]
+
+
+def shown(field: forms.Field, value: Any) -> str:
+    """A field's value as text, the way the form offers it."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(field, forms.BooleanField):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(field, forms.MultipleChoiceField):
+        labels = dict(field.choices)  # type: ignore[arg-type]
+        return "、".join(str(labels.get(v, v)) for v in value)
+    if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
+    if isinstance(value, dt.date):
+        return formats.date_format(value)
+    return str(value)
 
 
 class FamilyMemberForm(StyledForm):

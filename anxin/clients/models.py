@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from anxin.accounts.models import Organisation
+from anxin.core.concurrency import version_field
 from anxin.core.fields import EncryptedCharField, EncryptedTextField
 from anxin.core.masking import mask_address, mask_id_number, mask_phone
 from anxin.core.models import Division, TrackedModel, history_user
@@ -115,8 +116,10 @@ class Client(TrackedModel):
     )
     notes = EncryptedTextField(_("notes"), blank=True)
 
+    version = version_field()
     history = HistoricalRecords(
-        excluded_fields=["name_pinyin", "name_initials", "id_number_index"], get_user=history_user
+        excluded_fields=["name_pinyin", "name_initials", "id_number_index", "version"],
+        get_user=history_user,
     )
 
     class Meta:

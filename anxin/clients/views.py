@@ -25,6 +25,7 @@ from anxin.clients.forms import (
 )
 from anxin.clients.selectors import ClientFilters, client_archive, search_clients
 from anxin.core import idcard
+from anxin.core.concurrency import EditConflict
 from anxin.core.forms import errors_text
 from anxin.core.requests import AuthedHttpRequest
 
@@ -124,6 +125,7 @@ def client_edit(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     form = ClientUpdateForm(
         request.POST or None, projects=projects, initial=ClientUpdateForm.initial_from(client)
     )
+    differences: list[tuple[str, str]] = []
     if request.method == "POST" and form.is_valid():
         try:
             actions.client_update(
@@ -132,7 +134,12 @@ def client_edit(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 acting_user=request.user,
                 request=request,
+                expected_version=form.take_version(),
             )
+        except EditConflict as conflict:
+            form.show_conflict(conflict)
+            client.refresh_from_db()
+            differences = form.differences(client)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -141,7 +148,8 @@ def client_edit(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
                 request, _("The archive is updated; the previous version is kept in its history.")
             )
             return redirect("clients:detail", client_id=client.pk)
-    return render(request, "clients/edit.html", {"form": form, "client": client})
+    context = {"form": form, "client": client, "differences": differences}
+    return render(request, "clients/edit.html", context)
 
 
 @login_required
