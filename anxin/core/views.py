@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from anxin.accounts.access import projects_for_user
@@ -25,6 +25,3 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
     }
     return render(request, "core/home.html", context)
 
-
-def health(request: AuthedHttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
