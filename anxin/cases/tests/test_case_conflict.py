@@ -64,7 +64,9 @@ def test_closing_a_case_someone_else_changed_meanwhile_is_refused_with_the_input
     assert case.status == Case.Status.OPEN and case.classification == "A"
     assert form["version"].value() == str(case.version) == str(opened + 1)
     assert response.context["case"].classification == "A"  # the page shows the case as it is
-    assert "仍保留在表单中" in response.content.decode()
+    html = response.content.decode()
+    assert "仍保留在表单中" in html
+    assert '<details class="card mb-3 border-danger-subtle" open>' in html  # the form is shown
     assert not AuditEvent.objects.filter(action="case.close").exists()
 
     again = lead.post(
