@@ -260,20 +260,21 @@ def _fill(
         exported_at = timezone.now()
         project = Project.objects.using(using).select_related("organisation").get(pk=project.pk)
         scope: Scope = export_scope(project)
-        entries = []
+        entries: list[dict[str, Any]] = []
         for m, rows in scope.querysets.items():
             count = _dump_model(package, workbooks, serializer, m, rows, attachments)
             entries.append({"model": m._meta.label_lower, "rows": count})
         references = reference_rows(scope)
         clients = next(e["rows"] for e in entries if e["model"] == "clients.client")
         shared = _shared_count(scope)
-    for label, rows in references.items():
-        data = json.dumps(rows, cls=ExactEncoder, ensure_ascii=False, indent=1)
-        package.add_bytes(f"data/reference/{label}.json", data.encode())
-    for name, data in workbooks.saved():
-        package.add_bytes(name, data)
+    for label, listed in references.items():
+        text = json.dumps(listed, cls=ExactEncoder, ensure_ascii=False, indent=1)
+        package.add_bytes(f"data/reference/{label}.json", text.encode())
+    for name, book in workbooks.saved():
+        package.add_bytes(name, book)
     root = media_root()
-    present, missing = [], []
+    present: list[str] = []
+    missing: list[str] = []
     for name in sorted(attachments):
         source = root / name
         if source.is_file() and not source.is_symlink():
@@ -302,15 +303,14 @@ def _fill(
         "time_zone": settings.TIME_ZONE,
         "clients": clients,
         "shared_clients": shared,
-        "models": [{**entry, "name": names[entry["model"]]} for entry in entries],
-        "reference": {label: len(rows) for label, rows in references.items()},
+        "models": [{**entry, "name": names[str(entry["model"])]} for entry in entries],
+        "reference": {label: len(listed) for label, listed in references.items()},
         "attachments": present,
         "missing_attachments": missing,
         "files": list(package.files),
     }
     package.add_bytes(MANIFEST_TEXT, _manifest_text(manifest, names).encode("utf-8-sig"))
-    data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-    package.add_bytes(MANIFEST, data)
+    package.add_bytes(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
     return manifest
 
 

@@ -109,9 +109,8 @@ def _clean_detail(detail: Any) -> dict[str, Any]:
         return {}
     kept: dict[str, Any] = {}
     for key, value in detail.items():
-        if value is None or isinstance(value, bool | int | float):
-            kept[key] = value
-        elif isinstance(value, list) and all(isinstance(v, int) for v in value):
+        number = value is None or isinstance(value, bool | int | float)
+        if number or (isinstance(value, list) and all(isinstance(v, int) for v in value)):
             kept[key] = value
     return kept
 

@@ -240,7 +240,7 @@ def reference_rows(scope: Scope) -> dict[str, list[dict[str, Any]]]:
     result: dict[str, list[dict[str, Any]]] = {}
     for label, fields in REFERENCE_FIELDS.items():
         m = model(label)
-        columns = [m._meta.get_field(n).attname for n in fields]
+        columns = [getattr(m._meta.get_field(n), "attname", n) for n in fields]
         rows = m._base_manager.filter(pk__in=sorted(ids[label])).order_by("pk").values(*columns)
         result[label] = [dict(zip(fields, row.values(), strict=True)) for row in rows]
     return result

@@ -117,8 +117,9 @@ class Sheet:
         ws.append(header)
 
     def add(self, batch: list[models.Model]) -> None:
-        related = [f for f in self.fields if f.remote_field is not None]
-        for f in related:
+        for f in self.fields:
+            if f.remote_field is None:
+                continue
             ids = {getattr(obj, f.attname) for obj in batch} - {None}
             if ids:
                 self.names.fetch(f.remote_field.model, ids)

@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 _("No project with the code %(code)s.") % {"code": options["project"]}
             )
         try:
-            export, result = export_project(
+            _export, result = export_project(
                 project=project, path=path, acting_user=None, via=HandoverExport.Via.COMMAND
             )
         except ValidationError as exc:
