@@ -288,3 +288,26 @@ def test_a_row_of_another_project_referring_to_the_project_stops_the_purge(
     assert Case.objects.filter(pk=case.pk).exists()
     request.refresh_from_db()
     assert request.status == PurgeRequest.Status.PENDING
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_purge_commits_with_every_foreign_key_constraint_satisfied(tmp_path, settings):
+    """Outside a test transaction: the constraints (deferred on SQLite and PostgreSQL alike) are
+    checked at the commit, and the database's own check finds no dangling reference after."""
+    from django.db import connection, transaction
+
+    from anxin.core.testing import build_world
+
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    world = build_world()
+    build_data(world)
+    second = admin_of(world.org, "admin2", "第二管理员")
+    export(world, world.liwan, tmp_path)
+    request = actions.purge_request(project=world.liwan, acting_user=world.admin)
+    actions.purge_confirm(purge=request, acting_user=second, code="lw")  # commits
+    assert media_files(root) == set()  # the files went after the commit
+    assert not Case.objects.filter(project=world.liwan).exists()
+    with transaction.atomic():
+        connection.check_constraints()
