@@ -32,7 +32,7 @@ AREAS: dict[str, tuple[int, Any]] = {
     "assessments": (4, gettext_lazy("Assessments")),
     "delivery": (5, gettext_lazy("Services and work hours")),
     "hotline": (6, gettext_lazy("Hotline calls")),
-    "referrals": (7, gettext_lazy("Referrals")),
+    "referrals": (7, gettext_lazy("Referral network")),
     "surveys": (8, gettext_lazy("Surveys")),
     "reports": (9, gettext_lazy("Reports")),
     "contracts": (10, gettext_lazy("Indicators and funds")),
