@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import Project
 from anxin.audit.models import AuditEvent
+from anxin.clients.models import FamilyMember
 from anxin.core.backup import backup_models
 from anxin.handover.scope import (
     CLIENT_MODELS,
@@ -160,7 +161,7 @@ def purge_project(project: Project, *, using: str = "default") -> PurgeResult:
             _("Not purged: data that stays refers to this project's data (%(where)s).")
             % {"where": ", ".join(problems)}
         )
-    family = model_ids(scope, "clients.familymember")
+    family = family_ids(scope)
     result = PurgeResult(
         files=_files(scope),
         clients=len(scope.client_ids),
@@ -174,9 +175,12 @@ def purge_project(project: Project, *, using: str = "default") -> PurgeResult:
     return result
 
 
-def model_ids(scope: Scope, label: str) -> list[int]:
-    m = next(m for m in scope.querysets if m._meta.label_lower == label)
-    return list(scope.querysets[m].values_list("pk", flat=True))
+def family_ids(scope: Scope) -> list[int]:
+    """The family members of the clients the purge deletes."""
+    found: list[int] = []
+    for chunk in _chunks(scope.client_ids):
+        found += FamilyMember.objects.filter(client_id__in=chunk).values_list("pk", flat=True)
+    return found
 
 
 def delete_files(files: list[tuple[Storage, str]]) -> int:

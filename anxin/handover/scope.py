@@ -106,6 +106,10 @@ REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Lists of ids are sent in chunks (database limits on the number of parameters).
+CHUNK = 500
+
+
 def model(label: str) -> type[models.Model]:
     return apps.get_model(label)
 
@@ -170,7 +174,7 @@ def _references_to(targets: Iterable[type[models.Model]]) -> list[tuple[type[mod
 def shared_clients(project: Project, candidates: list[int]) -> list[int]:
     """The candidates that something outside the project refers to (directly or through one of
     their family members): they stay after a purge. One query per foreign key to a client or a
-    family member."""
+    family member (and per 500 candidates)."""
     if not candidates:
         return []
     shared: set[int] = set()
@@ -181,12 +185,10 @@ def shared_clients(project: Project, candidates: list[int]) -> list[int]:
         rows = m._base_manager.all()
         if label in PROJECT_PATHS:
             rows = rows.exclude(pk__in=project_rows(project, m).values("pk"))
-        if f.remote_field.model is Client:
-            rows = rows.filter(**{f"{f.attname}__in": candidates})
-            shared.update(rows.values_list(f.attname, flat=True))
-        else:
-            rows = rows.filter(**{f"{f.name}__client_id__in": candidates})
-            shared.update(rows.values_list(f"{f.name}__client_id", flat=True))
+        column = f.attname if f.remote_field.model is Client else f"{f.name}__client_id"
+        for start in range(0, len(candidates), CHUNK):
+            chunk = candidates[start : start + CHUNK]
+            shared.update(rows.filter(**{f"{column}__in": chunk}).values_list(column, flat=True))
     return sorted(shared)
 
 

@@ -120,9 +120,20 @@ def test_two_admins_purge_every_row_history_and_file_of_the_project_and_nothing_
     assert AuditEvent.objects.filter(project_id=project.pk).count() > 4  # earlier events kept
 
 
+@pytest.mark.parametrize("chunk", [1, 500])
 def test_a_client_also_served_by_another_project_stays_with_that_projects_case(
-    world: World, media, tmp_path, second_admin, django_capture_on_commit_callbacks
+    world: World,
+    media,
+    tmp_path,
+    second_admin,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+    chunk,
 ):
+    from anxin.handover import purge, scope
+
+    monkeypatch.setattr(scope, "CHUNK", chunk)  # ids are sent in chunks: one or many
+    monkeypatch.setattr(purge, "CHUNK", chunk)
     second = another_liwan_project(world, "lw-b", "另一个荔湾项目")
     first_case = register(world, liwan_input(world, name="两边", id17="44010319800101777"))
     first_case.status = Case.Status.CLOSED
@@ -131,6 +142,7 @@ def test_a_client_also_served_by_another_project_stays_with_that_projects_case(
         world, liwan_input(world, name="两边", id17="44010319800101777"), project=second
     )
     only_here = register(world, liwan_input(world, name="只在这", id17="44010319800101666"))
+    also_here = register(world, liwan_input(world, name="也在这", id17="44010319800101555"))
     export(world, world.liwan, tmp_path)
     request = actions.purge_request(project=world.liwan, acting_user=world.admin)
     with django_capture_on_commit_callbacks(execute=True):
@@ -139,8 +151,9 @@ def test_a_client_also_served_by_another_project_stays_with_that_projects_case(
     assert FamilyMember.objects.filter(client_id=second_case.client_id).exists()
     assert Case.objects.filter(pk=second_case.pk).exists()
     assert not Case.objects.filter(pk=first_case.pk).exists()
-    assert not Client.objects.filter(pk=only_here.client_id).exists()
-    assert done.counts["clients.client"] == 1
+    assert not Client.objects.filter(pk__in=[only_here.client_id, also_here.client_id]).exists()
+    assert done.counts["clients.client"] == 2
+    assert done.counts["clients.familymember"] == 2
     event = AuditEvent.objects.get(action="handover.purge_done")
     assert event.detail["shared_clients_kept"] == 1
 
