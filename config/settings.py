@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "anxin.referrals",
     "anxin.surveys",
     "anxin.reports",
+    "anxin.handover",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("referrals/", include("anxin.referrals.urls")),
     path("surveys/", include("anxin.surveys.urls")),
     path("reports/", include("anxin.reports.urls")),
+    path("handover/", include("anxin.handover.urls")),
     path("s/", include((public_urlpatterns, "survey-public"))),
     path("contracts/", include((live_urlpatterns, "live"))),
     path("contracts/", include("anxin.contracts.urls")),

@@ -41,6 +41,7 @@ from anxin.contracts.selectors import available_templates
 from anxin.core.forms import errors_text
 from anxin.core.ids import as_pk
 from anxin.core.requests import AuthedHttpRequest
+from anxin.handover.selectors import purge_of
 
 
 class LoginView(auth_views.LoginView):
@@ -144,6 +145,7 @@ def project_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
         "is_admin": request.user.is_org_admin
         and request.user.organisation_id == project.organisation_id,
         "sees_funds": money_access(request.user, project) is not None,
+        "purge": purge_of(project),
     }
     return render(request, "accounts/project_detail.html", context)
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HandoverConfig(AppConfig):
+    name = "anxin.handover"
+    label = "handover"
+    verbose_name = _("Hand-over and purge")
