@@ -144,9 +144,10 @@ def two_factor_disable(*, user: User, request: Any = None) -> None:
 
 
 @transaction.atomic
-def two_factor_reset(*, member: User, acting_user: User, request: Any = None) -> None:
-    """An organisation admin clears a person's authenticator and recovery codes (lost phone).
-    Whoever must use two-factor login sets it up again at their next page."""
+def two_factor_reset(*, member: User, acting_user: User | None, request: Any = None) -> None:
+    """An organisation admin (or, with no ``acting_user``, the server command) clears a person's
+    authenticator and recovery codes (lost phone). Whoever must use two-factor login sets it up
+    again at their next page."""
     TOTPDevice.objects.filter(user_id=member.pk).delete()
     StaticDevice.objects.filter(user_id=member.pk).delete()
     record(
@@ -155,7 +156,7 @@ def two_factor_reset(*, member: User, acting_user: User, request: Any = None) ->
         action="two_factor.reset",
         obj=member,
         request=request,
-        organisation_id=acting_user.organisation_id,
+        organisation_id=acting_user.organisation_id if acting_user else member.organisation_id,
         detail={"user": member.username},
     )
 
