@@ -204,7 +204,7 @@ class CodeForm(StyledForm):
     """A code from the authenticator app (six digits) or a recovery code."""
 
     code = forms.CharField(
-        label=_("Code"),
+        label=_("Verification code"),
         max_length=20,
         widget=forms.TextInput(
             attrs={

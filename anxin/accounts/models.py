@@ -22,8 +22,8 @@ class Organisation(TrackedModel):
         default=list,
         blank=True,
         help_text=_(
-            'Project roles (and "org_admin" for organisation admins) whose holders must log in '
-            "with a code from an authenticator app as well as their password."
+            "Project roles, and org_admin for organisation admins, whose holders must log in with "
+            "a code from an authenticator app as well as their password."
         ),
     )
 

@@ -78,9 +78,17 @@ def _codes_page(request: AuthedHttpRequest, codes: list[str]) -> HttpResponse:
     return render(request, "accounts/two_factor_codes.html", context)
 
 
+def _unverified(request: AuthedHttpRequest) -> bool:
+    """Enrolled but this session has not passed the code: nothing here may change (the
+    middleware sends such sessions to the code page already; this is the second lock)."""
+    return is_enrolled(request.user) and not session_verified(request.user)
+
+
 @login_required
 def two_factor(request: AuthedHttpRequest) -> HttpResponse:
     """Set up (or replace) the authenticator, or see where things stand."""
+    if _unverified(request):
+        return redirect("accounts:two-factor-verify")
     enrolled = is_enrolled(request.user)
     if not enrolled or (request.GET.get("replace") and session_verified(request.user)):
         return render(request, "accounts/two_factor.html", _setup_context(request))
@@ -96,7 +104,7 @@ def two_factor(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def two_factor_confirm(request: AuthedHttpRequest) -> HttpResponse:
-    if is_enrolled(request.user) and not session_verified(request.user):
+    if _unverified(request):
         return redirect("accounts:two-factor-verify")
     form = CodeForm(request.POST)
     if form.is_valid():
@@ -115,6 +123,8 @@ def two_factor_confirm(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def two_factor_recovery(request: AuthedHttpRequest) -> HttpResponse:
+    if _unverified(request):
+        return redirect("accounts:two-factor-verify")
     try:
         codes = actions.recovery_codes_renew(user=request.user, request=request)
     except ValidationError as exc:
@@ -127,6 +137,8 @@ def two_factor_recovery(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def two_factor_disable(request: AuthedHttpRequest) -> HttpResponse:
+    if _unverified(request):
+        return redirect("accounts:two-factor-verify")
     try:
         actions.two_factor_disable(user=request.user, request=request)
     except ValidationError as exc:

@@ -246,3 +246,17 @@ def test_login_page_still_refuses_a_wrong_password(world: World, client) -> None
     enrol(world.worker)
     response = client.post(LOGIN, {"username": "worker", "password": PASSWORD + "x"})
     assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_the_pages_lock_themselves_without_the_middleware(world: World, client, settings) -> None:
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != "anxin.accounts.middleware.TwoFactorMiddleware"
+    ]
+    enrol(world.worker)
+    password_login(client, world.worker)
+    for path in (SETUP, SETUP + "?replace=1"):
+        assert client.get(path)["Location"].startswith(VERIFY)
+    for path in (CONFIRM, "/accounts/two-factor/recovery-codes/", "/accounts/two-factor/disable/"):
+        assert client.post(path, {"code": "123456"})["Location"].startswith(VERIFY)
+    assert TOTPDevice.objects.filter(user=world.worker).count() == 1
+    assert StaticToken.objects.filter(device__user=world.worker).count() == 10
