@@ -21,8 +21,12 @@ from django.utils.translation import gettext as _
 from anxin.accounts.tokens import SCHEMES
 from anxin.accounts.two_factor import ENROL, VERIFY, pending_step, session_verified
 
-# Reachable whatever is due: logging in and out, the language switch, the health check.
-ALWAYS = frozenset({"accounts:login", "accounts:logout", "set_language", "healthz"})
+# Reachable whatever is due: logging in and out, the language switch, the health check, and the
+# public survey page (open to anyone with the link). Error pages are not views of their own: an
+# unknown address is let through to its 404, and a refusal is rendered where it happens.
+ALWAYS = frozenset(
+    {"accounts:login", "accounts:logout", "set_language", "healthz", "survey-public:answer"}
+)
 ALLOWED = {
     VERIFY: ALWAYS | {"accounts:two-factor-verify"},
     ENROL: ALWAYS | {"accounts:two-factor", "accounts:two-factor-confirm"},

@@ -154,6 +154,8 @@ def test_required_but_not_set_up_reaches_only_the_set_up_page(world: World, clie
     assert client.get(SETUP).status_code == 200
     assert client.post(reverse("set_language"), {"language": "en"}).status_code == 302
     assert client.get("/healthz").status_code in (200, 503)
+    assert client.get("/no/such/page/").status_code == 404
+    assert client.get(reverse("survey-public:answer", args=["no-such-token"])).status_code == 404
 
     device = TOTPDevice.objects.get(user=world.worker, confirmed=False)
     assert client.post(CONFIRM, {"code": code_for(device)}).status_code == 200
