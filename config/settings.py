@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "anxin.core",
     "anxin.audit",
     "anxin.accounts",
@@ -94,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "anxin.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -169,6 +174,11 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Login lockout: this many failures for one user name within the window lock it for the window.
 ANXIN_LOGIN_MAX_FAILURES = int(os.environ.get("ANXIN_LOGIN_MAX_FAILURES", "5"))
 ANXIN_LOGIN_LOCK_MINUTES = int(os.environ.get("ANXIN_LOGIN_LOCK_MINUTES", "15"))
+
+# Two-factor login (django-otp, TOTP): which roles need it is an organisation setting (staff page).
+# Wrong codes count towards the lockout above; django-otp also makes each further try after a
+# wrong code wait 1, 2, 4 ... seconds.
+OTP_TOTP_ISSUER = "安心 anxin"
 
 # Sessions end after 30 idle minutes and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("ANXIN_SESSION_SECONDS", str(30 * 60)))

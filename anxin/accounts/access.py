@@ -147,3 +147,32 @@ def get_member_for_admin(admin: User, user_id: int, request: HttpRequest | None 
         )
     assert member is not None
     return member
+
+
+def get_user_for_two_factor_reset(
+    admin: User, user_id: int, request: HttpRequest | None = None
+) -> User:
+    """Someone whose two-factor login an organisation admin may reset: the organisation's own
+    staff, or a purchaser viewer of one of its projects. Anyone else is refused (404)."""
+    organisation = require_org_admin(admin, request)
+    viewer = Q(
+        organisation__isnull=True,
+        memberships__project__organisation=organisation,
+        memberships__role=R.PURCHASER_VIEWER,
+        memberships__active=True,
+    )
+    member = (
+        User.objects.filter(Q(organisation=organisation) | viewer, pk=as_pk(user_id))
+        .distinct()
+        .first()
+    )
+    if member is None:
+        deny(
+            admin,
+            action="two_factor.reset",
+            object_type="accounts.user",
+            object_id=user_id,
+            request=request,
+        )
+    assert member is not None
+    return member

@@ -23,6 +23,7 @@ from anxin.accounts.models import (
     Qualification,
     User,
 )
+from anxin.accounts.two_factor import is_required, session_verified
 from anxin.audit.actions import record, request_origin
 from anxin.audit.models import AuditEvent
 from anxin.contracts.actions import payments_create_from_template
@@ -292,7 +293,14 @@ def qualification_add(
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str, acting_user: User | None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, acting_user: User | None, request: Any = None
+) -> tuple[ApiToken, str]:
+    """A new token for ``user``. Made from a web session (``request``), the session must have
+    passed two-factor login when the user's roles require it; the server command
+    (``anxin create-token``) has no session and is for whoever runs the server."""
+    if request is not None and is_required(user) and not session_verified(request.user):
+        raise ValidationError(_("Log in with your two-factor code before creating an API token."))
     key = "ax_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name, prefix=key[:8], key_hash=ApiToken.hash_key(key)
@@ -302,6 +310,7 @@ def api_token_create(*, user: User, name: str, acting_user: User | None) -> tupl
         kind=CHANGE,
         action="api_token.create",
         obj=token,
+        request=request,
         organisation_id=user.organisation_id,
         detail={"user": user.username, "name": name},
     )

@@ -182,3 +182,36 @@ class WorkflowSettingsForm(StyledForm):
             ("cutoff", _("Crossing the instrument's cut-off")),
         ],
     )
+
+
+class TwoFactorPolicyForm(StyledForm):
+    """Which roles must use two-factor login (the organisation setting)."""
+
+    roles = forms.MultipleChoiceField(
+        label=_("Require two-factor login for"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from anxin.accounts.two_factor import role_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = role_choices()  # type: ignore[attr-defined]
+
+
+class CodeForm(StyledForm):
+    """A code from the authenticator app (six digits) or a recovery code."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "spellcheck": "false",
+                "col": "col-12",
+            }
+        ),
+    )

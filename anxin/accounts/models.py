@@ -17,6 +17,15 @@ class Organisation(TrackedModel):
     name = models.CharField(_("organisation name"), max_length=128, unique=True)
     short_name = models.CharField(_("short name"), max_length=32, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    two_factor_roles = models.JSONField(
+        _("roles that must use two-factor login"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Project roles, and org_admin for organisation admins, whose holders must log in with "
+            "a code from an authenticator app as well as their password."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

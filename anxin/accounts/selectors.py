@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from anxin.accounts.models import Membership, Project, Qualification, User
+from anxin.accounts.models import Membership, Organisation, Project, Qualification, User
+from anxin.accounts.two_factor import enrolled_annotation
 from anxin.contracts.catalogue import load_template, localised
 
 
@@ -72,3 +73,29 @@ def team_status(project: Project) -> list[TeamRequirementStatus]:
             )
         )
     return statuses
+
+
+def two_factor_people(organisation: Organisation) -> QuerySet[User]:
+    """The organisation's staff and the purchaser viewers of its projects, each with
+    ``enrolled`` (a confirmed authenticator) and their active memberships (with each project's
+    organisation, whose setting applies): three queries."""
+    viewers = Q(
+        organisation__isnull=True,
+        memberships__project__organisation=organisation,
+        memberships__role=Membership.Role.PURCHASER_VIEWER,
+        memberships__active=True,
+    )
+    ids = User.objects.filter(Q(organisation=organisation) | viewers).values("pk")
+    return (
+        User.objects.filter(pk__in=ids)
+        .annotate(enrolled=enrolled_annotation())
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(active=True).select_related(
+                    "project__organisation"
+                ),
+            )
+        )
+        .order_by("full_name", "username")
+    )

@@ -1,13 +1,28 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from anxin.accounts import views
+from anxin.accounts import views, views_two_factor
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password"),
+    path("two-factor/", views_two_factor.two_factor, name="two-factor"),
+    path("two-factor/confirm/", views_two_factor.two_factor_confirm, name="two-factor-confirm"),
+    path("two-factor/verify/", views_two_factor.two_factor_verify, name="two-factor-verify"),
+    path(
+        "two-factor/recovery-codes/",
+        views_two_factor.two_factor_recovery,
+        name="two-factor-recovery",
+    ),
+    path("two-factor/disable/", views_two_factor.two_factor_disable, name="two-factor-disable"),
+    path("staff/two-factor/", views_two_factor.two_factor_policy, name="two-factor-policy"),
+    path(
+        "staff/<int:user_id>/two-factor/reset/",
+        views_two_factor.two_factor_reset,
+        name="two-factor-reset",
+    ),
     path("projects/", views.project_list, name="projects"),
     path("projects/new/", views.project_create, name="project-create"),
     path("projects/<slug:code>/", views.project_detail, name="project"),

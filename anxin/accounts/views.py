@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -13,7 +16,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anxin.accounts import actions
+from anxin.accounts import actions, actions_two_factor
 from anxin.accounts.access import (
     ARCHIVE_READ_ROLES,
     deny,
@@ -34,6 +37,7 @@ from anxin.accounts.forms import (
 )
 from anxin.accounts.models import Membership, Project, Qualification, User
 from anxin.accounts.selectors import project_memberships, team_status
+from anxin.accounts.two_factor import is_enrolled
 from anxin.cases.models import Case
 from anxin.contracts.access import money_access
 from anxin.contracts.catalogue import workflow_settings
@@ -53,6 +57,12 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
+        if is_enrolled(user):
+            # A code is due: the login succeeds (and resets the lockout count) only with it.
+            auth_login(self.request, user)
+            actions_two_factor.password_step_record(user=user, request=self.request)
+            verify = reverse("accounts:two-factor-verify")
+            return HttpResponseRedirect(f"{verify}?{urlencode({'next': self.get_success_url()})}")
         actions.login_attempt_record(
             username=user.username, success=True, user=user, request=self.request
         )

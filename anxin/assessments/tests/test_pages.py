@@ -208,7 +208,7 @@ def test_detail_page_query_count_is_fixed(world: World, login, case: Case) -> No
     http.get(reverse("assessments:detail", args=[first.pk]))
     with CaptureQueriesContext(connection) as queries:
         http.get(reverse("assessments:detail", args=[first.pk]))
-    assert len(queries) <= 12
+    assert len(queries) <= 13  # 12, and one for the two-factor check (anxin.accounts.middleware)
 
 
 @pytest.mark.parametrize("persona", ["admin", "worker", "lead", "supervisor", "outsider"])
