@@ -60,3 +60,6 @@ loglevel = "info"
 # query string: searches carry names and ID-number tails (personal data), which logs must not keep.
 access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 proc_name = "anxin"
+# No gunicornc control socket (it would be made in the read-only home): systemd manages the
+# process (systemctl reload anxin sends HUP, restart stops and starts it).
+control_socket_disable = True

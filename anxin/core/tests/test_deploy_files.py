@@ -29,6 +29,7 @@ UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
 TIMERS = sorted((DEPLOY / "systemd").glob("*.timer"))
 INSTALL_DIR = "/srv/anxin"
 ENV_READERS = {"_env", "_env_bool"}
+THIRD_PARTY_VARIABLES = {"MPLCONFIGDIR"}  # read by a library, not by anxin's code
 MIB = 1024 * 1024
 
 
@@ -127,6 +128,7 @@ def test_gunicorn_config_loads_and_binds_to_the_nginx_upstream(monkeypatch):
     assert Path(config["chdir"]) == ROOT
     assert config["worker_class"] == "gthread"
     assert 2 <= config["workers"] <= 9
+    assert config["control_socket_disable"] is True  # the service's home is read-only
     assert "%(M)s" in config["access_log_format"]  # the request time
     assert "%(r)s" not in config["access_log_format"]  # no query strings (names) in the log
 
@@ -207,6 +209,7 @@ def test_every_documented_variable_is_read_somewhere():
         environment_variables(ROOT / "config" / "settings.py")
         | environment_variables(GUNICORN)
         | script_variables(BACKUP_SCRIPT)
+        | THIRD_PARTY_VARIABLES
     )
     assert not example_variables() - read, "deploy/anxin.env.example lists unknown variables"
     documented = set(re.findall(r"`((?:ANXIN|DATABASE)_[A-Z0-9_]+)", DOCS.read_text("utf-8")))
