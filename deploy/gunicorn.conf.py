@@ -63,3 +63,12 @@ proc_name = "anxin"
 # No gunicornc control socket (it would be made in the read-only home): systemd manages the
 # process (systemctl reload anxin sends HUP, restart stops and starts it).
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Import every view (the URL configuration) before the worker takes requests: otherwise
+    the first request of each new worker waits ~4 s for the imports (reports load matplotlib),
+    and with max_requests a worker is replaced every ~1,000 requests."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (the attribute loads the URL modules)
