@@ -178,9 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep_database:
             _drop(database_url)
 
-    from loadtest.summary import markdown
+    from loadtest.summary import markdown, server_times
 
-    table = markdown(prefix)
+    table = markdown(prefix) + "\n\n" + server_times(OUT / "gunicorn.log")
     header = (
         f"Load test {started:%Y-%m-%d %H:%M} UTC: {args.users} users (spawn {args.spawn_rate:g}/s)"
         f" for {args.time}, benchmark data at scale {args.scale:g}, gunicorn on {host}"

@@ -69,6 +69,26 @@ def read_failures(prefix: Path) -> list[tuple[str, str, int]]:
         ]
 
 
+def server_times(access_log: Path) -> str:
+    """Percentiles of the request times gunicorn logged (deploy/gunicorn.conf.py ends each access
+    line with ``NNNms``): the time in the application, without the wait for a free worker."""
+    times = sorted(
+        int(line.rsplit(" ", 1)[1][:-2])
+        for line in access_log.read_text(encoding="utf-8", errors="replace").splitlines()
+        if line.endswith("ms") and line.rsplit(" ", 1)[1][:-2].isdigit()
+    )
+    if not times:
+        return "gunicorn logged no request times."
+
+    def at(share: float) -> int:
+        return times[min(len(times) - 1, int(len(times) * share))]
+
+    return (
+        f"Inside gunicorn (its access log, {len(times):,} requests, without the wait for a free "
+        f"worker): p50 {at(0.5):,} ms, p95 {at(0.95):,} ms, p99 {at(0.99):,} ms."
+    )
+
+
 def _ms(value: float) -> str:
     return f"{value:,.0f}"
 

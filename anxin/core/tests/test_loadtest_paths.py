@@ -17,7 +17,7 @@ from anxin.delivery.models import ServiceRecord
 from anxin.delivery.tests.test_records import in_service
 from loadtest import paths
 from loadtest.forms import form_fields, replace
-from loadtest.summary import markdown
+from loadtest.summary import markdown, server_times
 
 ROOT = Path(__file__).resolve().parents[3]
 LOCUSTFILE = ROOT / "loadtest" / "locustfile.py"
@@ -152,3 +152,13 @@ def test_summary_reads_locust_csv(tmp_path):
     assert "**1,000** | **2** | **5.5** | **90** | **350** | **1,800** | **2,000** |" in table
     assert "target (no errors, p95 < 300 ms) **missed**" in table
     assert "| GET dashboard | 500 | 2 |" in table
+
+
+def test_server_times_read_the_gunicorn_access_log(tmp_path):
+    log = tmp_path / "gunicorn.log"
+    lines = [f'127.0.0.1 "GET /clients/" 200 512 {ms}ms' for ms in range(1, 101)]
+    log.write_text("[INFO] Booting worker with pid: 1\n" + "\n".join(lines) + "\n")
+    assert server_times(log) == (
+        "Inside gunicorn (its access log, 100 requests, without the wait for a free worker): "
+        "p50 51 ms, p95 96 ms, p99 100 ms."
+    )
