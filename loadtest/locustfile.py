@@ -68,6 +68,9 @@ class StaffMember(HttpUser):
         with self.client.get(
             path, params=params or None, name=name, allow_redirects=False, catch_response=True
         ) as response:
+            if response.status_code == 0:  # no answer: the connection failed
+                response.failure(f"no answer: {type(response.error).__name__}: {response.error}")
+                return ""
             if response.status_code != 200:
                 response.failure(f"{response.status_code} {response.headers.get('Location', '')}")
                 return ""

@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--run-time",
                 args.time,
                 "--stop-timeout",
-                "10",
+                "30",  # at the end, requests under way finish (an error otherwise)
                 "--host",
                 host,
                 "--csv",
