@@ -45,7 +45,11 @@ threads = int(os.environ.get("ANXIN_THREADS", "2"))
 worker_class = "gthread"
 timeout = int(os.environ.get("ANXIN_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5  # nginx keeps connections to the upstream open (keepalive in anxin.conf)
+# Idle keep-alive connections stay open longer than nginx keeps its idle upstream connections
+# (keepalive_timeout 60s in anxin.conf), so nginx always closes first: otherwise a request sent on
+# a connection gunicorn is closing at that moment fails with "connection reset" (the load test
+# saw it with 5 s). gthread parks idle connections in its poller: they hold no thread.
+keepalive = 75
 # A worker is replaced after about 1,000 requests, which bounds slow memory growth.
 max_requests = 1000
 max_requests_jitter = 100

@@ -124,6 +124,9 @@ def test_gunicorn_config_loads_and_binds_to_the_nginx_upstream(monkeypatch):
     assert len(upstream) == 1
     servers = re.findall(r"server\s+(\S+);", upstream[0])
     assert servers == config["bind"] == ["127.0.0.1:8001"]
+    # nginx closes idle upstream connections before gunicorn does (no "connection reset")
+    idle = re.search(r"keepalive_timeout\s+(\d+)s;", upstream[0])
+    assert idle and config["keepalive"] > int(idle.group(1))
     assert config["wsgi_app"] == "config.wsgi:application"
     assert Path(config["chdir"]) == ROOT
     assert config["worker_class"] == "gthread"
