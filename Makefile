@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 VENDOR := anxin/static/vendor
 
-.PHONY: demo test install assets keys migrate serve lint typecheck test-sqlite test-postgres test-browser lock messages bench clean
+.PHONY: demo test install assets keys migrate serve lint typecheck test-sqlite test-postgres test-browser lock messages bench loadtest clean
 
 demo: install keys migrate  ## set up everything, load demo data, serve on 127.0.0.1:8000
 	$(ANXIN) load-divisions 440103 320613
@@ -93,6 +93,12 @@ BENCH_SCALE ?= 1.0
 bench: install  ## registry hot paths, then the indicator table at city scale on SQLite and PostgreSQL (docs/benchmarks.md)
 	$(PY) -m anxin.core.bench
 	$(PY) -m anxin.core.bench_indicators --scale $(BENCH_SCALE)
+
+LOADTEST_USERS ?= 50
+LOADTEST_TIME ?= 3m
+
+loadtest: install  ## 50 users for 3 minutes through gunicorn on the city-scale data on PostgreSQL (docs/benchmarks.md)
+	$(PY) -m loadtest.run --scale $(BENCH_SCALE) --users $(LOADTEST_USERS) --time $(LOADTEST_TIME)
 
 lock:  ## re-pin requirements.lock from a fresh install of pyproject.toml
 	rm -rf /tmp/anxin-lock && $(PYTHON) -m venv /tmp/anxin-lock
