@@ -427,9 +427,18 @@ def restore(
     """Load a verified backup; all or nothing (see the module's docstring)."""
     started = time.perf_counter()
     root = media_root()
-    root.mkdir(parents=True, exist_ok=True)
     staging = root / f"{STAGING_PREFIX}{secrets.token_hex(8)}"
-    staging.mkdir(mode=0o700)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        staging.mkdir(mode=0o700)
+    except OSError as exc:
+        raise BackupError(
+            _(
+                "The files cannot be written under MEDIA_ROOT %(root)s (%(error)s); nothing was "
+                "changed."
+            )
+            % {"root": root, "error": exc}
+        ) from exc
     try:
         with transaction.atomic(using=using):
             state = inspect_target(verified, using)

@@ -288,6 +288,24 @@ def test_a_database_holding_data_is_refused_unless_forced(world, media, tmp_path
     assert all_rows() == before
 
 
+@TRANSACTIONAL
+def test_a_media_root_that_cannot_be_written_is_refused_and_nothing_changes(
+    world, media, tmp_path, settings
+):
+    build_data(world)
+    path = tmp_path / "anxin.backup"
+    write_backup(path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings.MEDIA_ROOT = blocker / "media"  # under a file: cannot be created, even by root
+    before = all_rows()
+
+    message = _refusal("restore", str(path), "--force", "--no-input")
+
+    assert "MEDIA_ROOT" in message and "nothing was changed" in message
+    assert all_rows() == before
+
+
 def test_a_new_installation_with_divisions_and_built_in_instruments_counts_as_empty(
     db, media, tmp_path
 ):
