@@ -34,8 +34,12 @@ def case_plans(case: Case) -> list[ServicePlan]:
     )
 
 
-def case_page(case: Case) -> dict[str, Any]:
-    """Everything the case page shows: steps, next step and its needs, plans, timeline."""
+def case_page(case: Case, *, services_shown: int | None = None) -> dict[str, Any]:
+    """Everything the case page shows: steps, next step and its needs, plans, timeline.
+
+    With ``services_shown``, the timeline goes back only as far as the latest that many service
+    records (a long case has hundreds) and ``timeline_cut`` says so; the window it shows is
+    whole: everything else from those dates on is in it too."""
     from anxin.assessments.models import AssessmentRecord
     from anxin.assessments.selectors import band_label
 
@@ -47,6 +51,9 @@ def case_page(case: Case) -> dict[str, Any]:
         .order_by("-assessed_on", "-id")
     )
     names = {i["code"]: i["name"] for i in service_items(case.project)}
+    services = _service_participations(case, services_shown)
+    cut = services_shown is not None and len(services) > services_shown
+    services = services[:services_shown] if cut else services
     timeline = (
         [TimelineEntry(e.on, e.kind, _event_title(e), _who(e.worker), e.content, e) for e in events]
         + [
@@ -69,12 +76,17 @@ def case_page(case: Case) -> dict[str, Any]:
                 p.record.content,
                 p.record,
             )
-            for p in _service_participations(case)
+            for p in services
         ]
         + _call_entries(case)
         + _referral_entries(case)
     )
     timeline.sort(key=lambda t: (t.on, t.obj.created_at), reverse=True)
+    if cut:
+        oldest = services[-1].record
+        timeline = [
+            t for t in timeline if (t.on, t.obj.created_at) >= (oldest.on, oldest.created_at)
+        ]
     upcoming = next_step(case)
     classification_required = workflow_setting(case.project, "classification_required")
     hint = classification_outcome(case) if classification_required else None
@@ -93,6 +105,7 @@ def case_page(case: Case) -> dict[str, Any]:
         "plan": plans[0] if plans else None,
         "item_names": names,
         "timeline": timeline,
+        "timeline_cut": cut,
         "assessments": assessments,
         "classification_required": classification_required,
         "classification_hint": hint,
@@ -146,15 +159,17 @@ def replaceable_cases(project_id: int) -> QuerySet[Case]:
     )
 
 
-def _service_participations(case: Case) -> list[Any]:
-    """The case's part in service records that were not voided: one query."""
+def _service_participations(case: Case, latest: int | None = None) -> list[Any]:
+    """The case's part in service records that were not voided, latest first (with ``latest``,
+    that many and one more, to tell whether there are earlier ones): one query."""
     from anxin.delivery.models import Participant
 
-    return list(
-        Participant.objects.filter(case=case, record__voided=False).select_related(
-            "record", "record__created_by"
-        )
+    rows = (
+        Participant.objects.filter(case=case, record__voided=False)
+        .select_related("record", "record__created_by")
+        .order_by("-record__on", "-record__created_at", "-id")
     )
+    return list(rows if latest is None else rows[: latest + 1])
 
 
 def _referral_entries(case: Case) -> list[TimelineEntry]:

@@ -44,8 +44,12 @@ def _invalid(request: AuthedHttpRequest, case: Case, form: Any) -> HttpResponse:
     return redirect("cases:detail", case_id=case.pk)
 
 
+SERVICES_SHOWN = 30  # the timeline goes back this many service records, unless asked for all
+
+
 def _page(request: AuthedHttpRequest, case: Case, **bound: Any) -> HttpResponse:
     """The case page; ``bound`` puts a refused form back in its place, with the input kept."""
+    whole_timeline = request.GET.get("timeline") == "all"
     can_write = cases_visible_to(request.user, write=True).filter(pk=case.pk).exists()
     opened_at = {"version": case.version}
     forms = {
@@ -68,7 +72,7 @@ def _page(request: AuthedHttpRequest, case: Case, **bound: Any) -> HttpResponse:
         **forms,
         **bound,
         "reads_calls": reads_hotline(request.user, case.project),
-        **case_page(case),
+        **case_page(case, services_shown=None if whole_timeline else SERVICES_SHOWN),
         **case_panel(case),
     }
     return render(request, "cases/detail.html", context)

@@ -230,3 +230,36 @@ def test_home_page_shows_open_crisis_until_handled(world, login):
     for task in tasks:
         task_handle(task=task, note="已电话联系并陪同就医", acting_user=world.lead)
     assert "crisis task" not in http.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_a_long_timeline_shows_the_latest_services_and_offers_the_rest(world, login, monkeypatch):
+    from anxin.cases import actions, views
+    from anxin.delivery.actions import ParticipantInput
+    from anxin.delivery.tests.test_records import make
+
+    monkeypatch.setattr(views, "SERVICES_SHOWN", 3)
+    case = walk(register(world), Step.SERVICE, world.worker)
+    actions.process_review(case=case, on=TODAY, content="较早的过程评估", acting_user=world.worker)
+    for hour in range(8, 13):
+        make(
+            world,
+            [ParticipantInput("client", case=case)],
+            starts_at=dt.time(hour, 0),
+            ends_at=dt.time(hour, 30),
+            content=f"{hour}点的服务",
+        )
+    http = login(world.worker)
+    url = reverse("cases:detail", args=[case.pk])
+    with CaptureQueriesContext(connection) as cut_queries:
+        page = http.get(url)
+    shown = [t.obj.content for t in page.context["timeline"] if t.kind == "service"]
+    assert shown == ["12点的服务", "11点的服务", "10点的服务"]
+    assert page.context["timeline_cut"] and "?timeline=all" in page.content.decode()
+    assert "较早的过程评估" not in page.content.decode()  # older than the window shown
+
+    whole = http.get(url, {"timeline": "all"})
+    assert len([t for t in whole.context["timeline"] if t.kind == "service"]) == 5
+    assert not whole.context["timeline_cut"] and "较早的过程评估" in whole.content.decode()
+    with CaptureQueriesContext(connection) as all_queries:
+        http.get(url, {"timeline": "all"})
+    assert len(all_queries) == len(cut_queries)
