@@ -23,9 +23,9 @@ from pydantic import Field, StringConstraints
 
 from anxin.accounts.api import api_user
 from anxin.clients.api import MAX_PK, DetailOut, ErrorsOut, Long
-from anxin.clients.import_files import SUPPORTED_SUFFIXES, ImportFileError
+from anxin.clients.import_files import ImportFileError
 from anxin.clients.importer import ImportResult, RowError
-from anxin.clients.views_import import _stash
+from anxin.clients.views_import import _stash, check_import_file
 from anxin.core.masking import mask_id_number, mask_phone
 from anxin.hotline import actions_crisis, actions_outreach, selectors_crisis
 from anxin.hotline.access_crisis import (
@@ -445,8 +445,7 @@ def outreach_import(
     user = api_user(request)
     project = get_project_for_outreach(user, code, write=True, request=request)
     suffix = FilePath(file.name or "").suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise ValidationError(_("Only .xlsx and .csv files can be imported."))
+    check_import_file(file)  # type, size and a whole workbook, as the page checks them
     _token, stashed = _stash(file, suffix)
     try:
         result = actions_outreach.outreach_import(
