@@ -62,6 +62,12 @@ def points(option: dict[str, Any]) -> float | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def scored_points(item: dict[str, Any]) -> dict[Any, float]:
+    """Option value → points, for an item where every option carries points."""
+    found = {o["value"]: points(o) for o in item["options"]}
+    return {value: p for value, p in found.items() if p is not None}
+
+
 def scored(item: dict[str, Any]) -> bool:
     return item.get("type", "choice") == "choice" and all(
         points(o) is not None for o in item["options"]
@@ -106,7 +112,7 @@ def expected_total(definition: dict[str, Any], answers: dict[str, Any]) -> float
         na = item.get("not_applicable") or []
         if answers[item["code"]] in na:
             continue
-        by_value = {o["value"]: points(o) for o in item["options"]}
+        by_value = scored_points(item)
         got = by_value[answers[item["code"]]]
         if item.get("reverse"):
             counted = [by_value[v] for v in by_value if v not in na]
@@ -187,9 +193,10 @@ def test_raising_one_answer_never_lowers_the_total(case: tuple[str, dict, str, A
     code, answers, item_code, other = case
     definition = DEFINITIONS[code]
     item = next(i for i in definition["items"] if i["code"] == item_code)
-    by_value = {o["value"]: points(o) for o in item["options"]}
+    by_value = scored_points(item)
     before = score(definition, answers).total
     after = score(definition, {**answers, item_code: other}).total
+    assert before is not None and after is not None
     step = by_value[other] - by_value[answers[item_code]]
     assert after - before == (-step if item.get("reverse") else step)
     if step > 0:
