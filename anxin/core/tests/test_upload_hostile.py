@@ -93,7 +93,7 @@ def hostile(category: str, kinds: tuple[str, ...], name: str) -> dict[str, bytes
 
 
 @dataclass
-class Path_:
+class UploadPath:
     name: str
     kinds: tuple[str, ...]
     file_name: str  # what a hostile file is called on this path
@@ -190,7 +190,7 @@ QUALIFICATION = {
 }
 
 PATHS = [
-    Path_(
+    UploadPath(
         "case agreement (page)",
         ("pdf", "image"),
         "scan.pdf",
@@ -204,7 +204,7 @@ PATHS = [
         _post("attachment"),
         lambda: CaseEvent.objects.filter(step=Step.AGREEMENT).count(),
     ),
-    Path_(
+    UploadPath(
         "case agreement (API)",
         ("pdf", "image"),
         "scan.pdf",
@@ -218,7 +218,7 @@ PATHS = [
         _post("scan"),
         lambda: CaseEvent.objects.filter(step=Step.AGREEMENT).count(),
     ),
-    Path_(
+    UploadPath(
         "case withdrawal (page)",
         ("pdf", "image"),
         "consent.pdf",
@@ -232,7 +232,7 @@ PATHS = [
         _post("close-attachment"),
         lambda: Case.objects.filter(status=Case.Status.CLOSED).count(),
     ),
-    Path_(
+    UploadPath(
         "service record (page)",
         ("image",),
         "photo.png",
@@ -241,7 +241,7 @@ PATHS = [
         _post("photo"),
         lambda: ServiceRecord.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "service attachment (page)",
         ("pdf", "image"),
         "sheet.pdf",
@@ -255,7 +255,7 @@ PATHS = [
         _post("attach-file"),
         lambda: Attachment.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "service attachment (API)",
         ("pdf", "image"),
         "sheet.pdf",
@@ -266,7 +266,7 @@ PATHS = [
         _post("file"),
         lambda: Attachment.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "project document (page)",
         ("pdf", "image", "docx"),
         "report.docx",
@@ -277,7 +277,7 @@ PATHS = [
         _post("file"),
         lambda: ProjectDocument.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "project document (API)",
         ("pdf", "image", "docx"),
         "report.docx",
@@ -286,7 +286,7 @@ PATHS = [
         _post("file"),
         lambda: ProjectDocument.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "qualification scan (page)",
         ("pdf", "image"),
         "cert.png",
@@ -297,7 +297,7 @@ PATHS = [
         _post("scan"),
         lambda: Qualification.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "referral consent (page)",
         ("pdf", "image"),
         "consent.png",
@@ -308,7 +308,7 @@ PATHS = [
         _post("scan"),
         lambda: Consent.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "referral consent (API)",
         ("pdf", "image"),
         "consent.png",
@@ -317,7 +317,7 @@ PATHS = [
         _post("scan"),
         lambda: Consent.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "partner agreement (page)",
         ("pdf", "image", "docx"),
         "agreement.pdf",
@@ -331,7 +331,7 @@ PATHS = [
         _post("file"),
         lambda: Agreement.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "partner agreement (API)",
         ("pdf", "image", "docx"),
         "agreement.pdf",
@@ -345,7 +345,7 @@ PATHS = [
         _post("file"),
         lambda: Agreement.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "group evidence (page)",
         ("pdf", "image", "docx"),
         "minutes.pdf",
@@ -359,7 +359,7 @@ PATHS = [
         _post("evidence"),
         lambda: GroupActivity.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "group evidence (API)",
         ("pdf", "image", "docx"),
         "minutes.pdf",
@@ -373,7 +373,7 @@ PATHS = [
         _post("evidence"),
         lambda: GroupActivity.objects.count(),
     ),
-    Path_(
+    UploadPath(
         "client import (page)",
         ("xlsx",),
         "名单.xlsx",
@@ -385,7 +385,7 @@ PATHS = [
         lambda: ClientRecord.objects.count(),
         IMPORT_MESSAGES,
     ),
-    Path_(
+    UploadPath(
         "outreach import (page)",
         ("xlsx",),
         "名单.xlsx",
@@ -397,7 +397,7 @@ PATHS = [
         lambda: OutreachPerson.objects.count(),
         IMPORT_MESSAGES,
     ),
-    Path_(
+    UploadPath(
         "outreach import (API)",
         ("xlsx",),
         "名单.xlsx",
@@ -424,7 +424,7 @@ def test_hostile_uploads_are_refused_and_nothing_is_kept(
     client: Client,
     settings: Any,
     tmp_path: Path,
-    path: Path_,
+    path: UploadPath,
     category: str,
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
@@ -456,7 +456,7 @@ def test_a_good_file_of_each_kind_passes_the_check(
     client: Client,
     settings: Any,
     tmp_path: Path,
-    path: Path_,
+    path: UploadPath,
 ) -> None:
     """The same requests with a whole file pass the check: the refusals above are for the file.
     (The lists to import have no client rows, so the importer reports that instead.)"""
