@@ -13,6 +13,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import transaction
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -290,3 +292,41 @@ def test_dates_in_the_formats_offices_use_read_back_the_same(date: dt.date) -> N
     ):
         assume(text)
         assert parse_date(text) == date, text
+
+
+# The command -------------------------------------------------------------------------------
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    data=st.binary(max_size=300) | st.sampled_from([b"", b"\xff\xfe\x00", b"PK\x03\x04junk"]),
+    name=st.sampled_from(["list.csv", "list.xlsx", "list.xls", "list.txt", "list"]),
+)
+def test_the_command_answers_any_file_with_a_report_or_a_command_error(
+    world: World, tmp_path: Path, data: bytes, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    out = io.StringIO()
+    with transaction.atomic():
+        try:
+            call_command("import-clients", "lw", str(path), stdout=out)
+        except CommandError as exc:
+            assert str(exc)
+        assert Client.objects.count() == 0
+        transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("where", ["missing.csv", "missing.xlsx", "folder.csv"])
+def test_the_command_refuses_a_path_that_is_no_file(
+    world: World, tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(CommandError):
+        call_command("import-clients", "lw", str(tmp_path / where), stdout=io.StringIO())
