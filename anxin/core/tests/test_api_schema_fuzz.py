@@ -20,6 +20,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from ninja import Schema
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
@@ -41,7 +42,7 @@ from anxin.operations.tests import factories as ops
 from anxin.referrals.tests import factories as rf
 from anxin.surveys.tests import factories as sf
 
-EXAMPLES = 2  # per operation and pass: about 130 operations, two passes, well under a minute
+EXAMPLES = 2  # per operation and pass (about 130 operations, three passes): under a minute
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -49,13 +50,16 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,  # the same requests on every run and in CI
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+
+
+def bounded(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,  # the same requests on every run and in CI
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def seed(world: World) -> dict[str, Any]:
@@ -89,12 +93,19 @@ def seed(world: World) -> dict[str, Any]:
     }
 
 
-def fuzz(operation: Any, headers: dict[str, str], seeded: dict[str, Any] | None) -> list[str]:
-    """Run the generated cases of one operation; the failures found, one line each."""
+def fuzz(
+    operation: Any,
+    headers: dict[str, str],
+    seeded: dict[str, Any] | None,
+    mode: GenerationMode = GenerationMode.POSITIVE,
+    examples: int = EXAMPLES,
+) -> list[str]:
+    """Run the generated cases of one operation; the failures found, one line each.
+    ``mode`` NEGATIVE sends what the schema does not allow: it must be refused as documented."""
     found: list[str] = []
 
-    @SETTINGS
-    @given(case=operation.as_strategy())
+    @bounded(examples)
+    @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: Any) -> None:
         if seeded is not None:
             for name in case.path_parameters or {}:
@@ -149,6 +160,7 @@ def test_every_operation_answers_as_documented(world: World) -> None:
             failures += fuzz(operation, headers, None)
             if "{" in operation.path:
                 failures += fuzz(operation, headers, seeded)
+            failures += fuzz(operation, headers, seeded, GenerationMode.NEGATIVE, 1)
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures)
     assert time.monotonic() - started < 120  # the bound CI relies on (about 40 s here)
 
@@ -206,3 +218,23 @@ def test_times_of_day_are_documented_as_what_is_answered() -> None:
             documented = components[name]["properties"][field]
             assert documented.get("format") != "time"
             assert re.fullmatch(documented["pattern"], "09:00:00")
+
+
+def test_refusals_of_malformed_input_are_documented(world: World, client: Any) -> None:
+    """Found by schemathesis (negative mode): ninja answers 422 to a parameter of the wrong
+    type and 400 to a body that is not JSON, on operations that documented neither."""
+    from config.api import api
+
+    _token, key = api_token_create(user=world.lead, name="t", acting_user=world.lead)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    paths = api.get_openapi_schema()["paths"]
+    bad_query = client.get("/api/v1/projects/lw/supervisions", {"page": "x"}, **auth)
+    assert bad_query.status_code == 422 and bad_query.json()["errors"]
+    assert 422 in paths["/api/v1/projects/{code}/supervisions"]["get"]["responses"]
+    not_json = client.post(
+        "/api/v1/projects/lw/spending", "{", content_type="application/json", **auth
+    )
+    assert not_json.status_code == 400
+    assert 400 in paths["/api/v1/projects/{code}/spending"]["post"]["responses"]
+    assert client.get("/api/v1/projects").status_code == 401
+    assert 401 in paths["/api/v1/projects"]["get"]["responses"]
