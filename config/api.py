@@ -29,7 +29,43 @@ from anxin.delivery.api import router as delivery_router
 from anxin.delivery.api_programmes import router as programmes_router
 from anxin.delivery.api_work import router as work_router
 
-api = NinjaAPI(
+ERRORS_REF = {"$ref": "#/components/schemas/ErrorsOut"}
+DETAIL_REF = {"$ref": "#/components/schemas/DetailOut"}
+
+
+def _answer(answers: dict[Any, Any], status: int, description: str, ref: dict[str, str]) -> None:
+    if status not in answers and str(status) not in answers:
+        answers[status] = {
+            "description": description,
+            "content": {"application/json": {"schema": ref}},
+        }
+
+
+def document_common_answers(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add to every operation the answers the handlers below give for any of them: 401 without
+    a valid token, 422 for parameters or a body that do not match the schema, 400 for a body
+    that is not JSON at all. Each operation documents the answers of its own logic."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            answers = operation.setdefault("responses", {})
+            if operation.get("security"):
+                _answer(answers, 401, "Unauthorized", DETAIL_REF)
+            if operation.get("parameters") or operation.get("requestBody"):
+                _answer(answers, 422, "Unprocessable Content", ERRORS_REF)
+            if operation.get("requestBody"):
+                _answer(answers, 400, "Bad Request", DETAIL_REF)
+    return schema
+
+
+class AnxinAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_common_answers(schema)
+
+
+api = AnxinAPI(
     title="anxin API",
     version="1",
     description="安心 anxin: client archives and projects of community mental-health services.",

@@ -16,6 +16,12 @@ from anxin.core.models import Division
 router = Router(tags=["projects"])
 
 
+class DetailOut(Schema):
+    """The answer to 401, 403 and 404 (``config.api``)."""
+
+    detail: str
+
+
 class DivisionOut(Schema):
     code: str
     name: str
@@ -84,7 +90,11 @@ def project_list(request: HttpRequest) -> list[ProjectOut]:
     return [project_out(p) for p in projects_for_user(api_user(request))]
 
 
-@router.get("/projects/{code}/team", response=TeamOut, summary="Minimum team requirements")
+@router.get(
+    "/projects/{code}/team",
+    response={200: TeamOut, 404: DetailOut},
+    summary="Minimum team requirements",
+)
 def project_team(
     request: HttpRequest,
     code: Annotated[str, Path(max_length=40, pattern=r"^[-A-Za-z0-9_]+$")],

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from anxin.assessments.validation import PLAIN_DATA, DefinitionError, validate
@@ -51,6 +51,27 @@ def flag_labels(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return flags
 
 
+MAX_NODES = 200_000  # the largest built-in has a few thousand
+TOO_BIG = gettext_noop(
+    "the definition expands to too much data (anchors and aliases repeated too often)."
+)
+
+
+def _too_big(data: Any) -> bool:
+    """Whether the data, with every alias written out, has more than ``MAX_NODES`` values."""
+    stack, seen = [data], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 def parse(text: str, name: str = "") -> dict[str, Any]:
     """Read a YAML definition and validate it (``DefinitionError`` on any problem)."""
     try:
@@ -62,6 +83,8 @@ def parse(text: str, name: str = "") -> dict[str, Any]:
         raise DefinitionError([f"{where}: {problem}" if where else problem], name) from exc
     if not isinstance(data, dict):
         raise DefinitionError([_("the file holds no mapping of keys to values.")], name)
+    if _too_big(data):  # aliases to aliases make a short file expand a billion-fold
+        raise DefinitionError([_(TOO_BIG)], name)
     try:  # as the database will give it back: string keys, no shared objects
         data = json.loads(json.dumps(data))
     except (TypeError, ValueError) as exc:

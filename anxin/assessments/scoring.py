@@ -8,6 +8,7 @@ Every problem with the answers is reported at once, each message naming its item
 from __future__ import annotations
 
 import datetime as dt
+import math
 import operator
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,11 +57,16 @@ class Score:
 
 
 def _number(value: Any) -> float | int | None:
+    """A finite number, or None: NaN and infinities (also typed as text) are not answers."""
     if is_number(value):
-        return value  # type: ignore[no-any-return]
+        return value if math.isfinite(value) else None  # type: ignore[no-any-return]
+    if not isinstance(value, str):
+        return None
     try:
-        number = float(str(value).strip())
+        number = float(value.strip())
     except ValueError:
+        return None
+    if not math.isfinite(number):
         return None
     return int(number) if number.is_integer() else number
 
@@ -131,6 +137,8 @@ def clean_answer(item: dict[str, Any], raw: Any) -> tuple[Any, str | None]:
             return dt.date.fromisoformat(str(raw)).isoformat(), None
         except ValueError:
             return None, _("%(value)s is not a date (YYYY-MM-DD).") % {"value": raw}
+    if isinstance(raw, list | dict | bool):
+        return None, _("give a text.")
     text = str(raw)
     if len(text) > TEXT_LIMIT:
         return None, _("the text is too long (at most %(n)d characters).") % {"n": TEXT_LIMIT}

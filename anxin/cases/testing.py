@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from anxin.cases import actions
 from anxin.cases.models import Case, Step
+from anxin.core.demo_case_specs import SCAN
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = SCAN  # a whole PNG: the upload check opens images
 
 
 def scan(name: str = "signed.png") -> SimpleUploadedFile:

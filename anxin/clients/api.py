@@ -22,7 +22,7 @@ from anxin.accounts.access import (
     get_project_for_user,
     project_ids_for_user,
 )
-from anxin.accounts.api import DivisionOut, api_user, division_out
+from anxin.accounts.api import DetailOut, DivisionOut, api_user, division_out
 from anxin.accounts.models import User
 from anxin.clients.access import clients_visible_to, get_client_for_user
 from anxin.clients.actions import client_register, client_update
@@ -52,10 +52,6 @@ Long = Annotated[str, StringConstraints(max_length=10000), AfterValidator(_no_nu
 
 class ErrorsOut(Schema):
     errors: list[str]
-
-
-class DetailOut(Schema):
-    detail: str
 
 
 class ConflictOut(Schema):
@@ -160,7 +156,7 @@ class FamilyOut(Schema):
     active: bool
 
 
-class CaseOut(Schema):
+class ClientCaseOut(Schema):
     id: int
     project: str
     project_name: str
@@ -212,7 +208,7 @@ class ClientArchiveOut(Schema):
     updated_at: dt.datetime
     version: int
     family: list[FamilyOut]
-    cases: list[CaseOut]
+    cases: list[ClientCaseOut]
     history: list[HistoryOut]
 
 
@@ -262,7 +258,7 @@ def archive_out(client: Client, user: User) -> ClientArchiveOut:
         version=client.version,
         family=[FamilyOut.model_validate(m) for m in parts["family"]],
         cases=[
-            CaseOut(
+            ClientCaseOut(
                 id=c.pk,
                 project=c.project.code,
                 project_name=c.project.name,

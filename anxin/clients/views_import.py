@@ -55,24 +55,30 @@ class ImportUploadForm(StyledForm):
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
-        suffix = Path(upload.name or "").suffix.lower()
-        if suffix == ".xls":
-            raise ValidationError(
-                _("Old .xls workbooks cannot be read: save the file as .xlsx or .csv.")
-            )
-        if suffix not in SUPPORTED_SUFFIXES:
-            raise ValidationError(_("Only .xlsx and .csv files can be imported."))
-        if (upload.size or 0) > settings.ANXIN_MAX_UPLOAD_BYTES:
-            raise ValidationError(
-                _("The file is too large; the limit is %(limit)d MB.")
-                % {"limit": settings.ANXIN_MAX_UPLOAD_BYTES // 1048576}
-            )
-        if suffix == ".xlsx":
-            try:
-                check_upload(upload, kinds=("xlsx",))
-            except ValidationError as exc:
-                raise ValidationError(_("This file is not an .xlsx workbook.")) from exc
+        check_import_file(upload)
         return upload
+
+
+def check_import_file(upload: UploadedFile) -> None:
+    """Refuse (``ValidationError``) a list that is not an .xlsx or .csv file, too large, or an
+    .xlsx that is not a whole workbook; the page and the API check the same way."""
+    suffix = Path(upload.name or "").suffix.lower()
+    if suffix == ".xls":
+        raise ValidationError(
+            _("Old .xls workbooks cannot be read: save the file as .xlsx or .csv.")
+        )
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ValidationError(_("Only .xlsx and .csv files can be imported."))
+    if (upload.size or 0) > settings.ANXIN_MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            _("The file is too large; the limit is %(limit)d MB.")
+            % {"limit": settings.ANXIN_MAX_UPLOAD_BYTES // 1048576}
+        )
+    if suffix == ".xlsx":
+        try:
+            check_upload(upload, kinds=("xlsx",))
+        except ValidationError as exc:
+            raise ValidationError(_("This file is not an .xlsx workbook.")) from exc
 
 
 def _import_dir() -> Path:

@@ -34,7 +34,7 @@ class PlanRowOut(Schema):
     max_hours: float
 
 
-class PlanOut(Schema):
+class LivePlanOut(Schema):
     template: str
     clients: int
     rows: list[PlanRowOut]
@@ -67,7 +67,7 @@ class IndicatorsOut(Schema):
     indicators: list[IndicatorOut]
 
 
-class AsOfQuery(Schema):
+class LiveAsOfQuery(Schema):
     as_of: dt.date | None = None
 
 
@@ -94,13 +94,13 @@ class DashboardOut(IndicatorsOut):
     standardised_rate: RateOut | None
 
 
-def _as_of(params: AsOfQuery) -> dt.date:
+def _as_of(params: LiveAsOfQuery) -> dt.date:
     return params.as_of or timezone.localdate()
 
 
 @router.get(
     "/planner",
-    response={200: PlanOut, 422: ErrorsOut},
+    response={200: LivePlanOut, 422: ErrorsOut},
     summary="Work-hour plan of a contract template for a number of clients (R7.2)",
 )
 def planner(request: HttpRequest, params: Query[PlanQuery]) -> dict[str, Any]:
@@ -118,7 +118,7 @@ def planner(request: HttpRequest, params: Query[PlanQuery]) -> dict[str, Any]:
     response={200: IndicatorsOut, 404: DetailOut},
     summary="The project's contract indicators on a date (R7.3)",
 )
-def indicators(request: HttpRequest, code: Code, params: Query[AsOfQuery]) -> dict[str, Any]:
+def indicators(request: HttpRequest, code: Code, params: Query[LiveAsOfQuery]) -> dict[str, Any]:
     project = get_project_for_user(api_user(request), code, request=request)
     return indicators_json(project, _as_of(params))
 
@@ -128,7 +128,7 @@ def indicators(request: HttpRequest, code: Code, params: Query[AsOfQuery]) -> di
     response={200: DashboardOut, 404: DetailOut},
     summary="The project's dashboard: indicators, streets, standardised-service rate",
 )
-def dashboard(request: HttpRequest, code: Code, params: Query[AsOfQuery]) -> dict[str, Any]:
+def dashboard(request: HttpRequest, code: Code, params: Query[LiveAsOfQuery]) -> dict[str, Any]:
     project = get_project_for_user(api_user(request), code, request=request)
     board = project_dashboard(project, _as_of(params))
     rate = board.standardised

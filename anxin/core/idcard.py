@@ -59,7 +59,7 @@ def parse(raw: object, *, today: dt.date | None = None) -> IdInfo:
         return IdInfo(
             number, False, error=_("must have 18 characters, has %(n)d") % {"n": len(number)}
         )
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):  # \d would take any script's digits
         return IdInfo(number, False, error=_("only digits, with X allowed as the last character"))
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

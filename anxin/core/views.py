@@ -24,4 +24,3 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         "crises": crisis_board(request.user),
     }
     return render(request, "core/home.html", context)
-

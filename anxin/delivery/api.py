@@ -13,7 +13,7 @@ from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from anxin.accounts.api import api_user
 from anxin.accounts.models import User
@@ -48,6 +48,12 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+# A wall-clock time as answered ("09:30:00"): JSON Schema's format "time" would demand a UTC
+# offset (RFC 3339), which a local time of day does not have.
+LocalTime = Annotated[
+    dt.time,
+    WithJsonSchema({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "09:30:00"}),
+]
 Org = Annotated[str, StringConstraints(max_length=128), AfterValidator(_no_nul)]
 Hours = Annotated[Decimal, Field(ge=0, le=24, max_digits=5, decimal_places=2)]
 
@@ -74,8 +80,8 @@ class RecordListItemOut(Schema):
     service_item: str
     form: str
     on: dt.date
-    starts_at: dt.time
-    ends_at: dt.time
+    starts_at: LocalTime
+    ends_at: LocalTime
     attending_clients: int
     attending_participants: int
     counted: bool

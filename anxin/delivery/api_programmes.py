@@ -29,7 +29,17 @@ from anxin.core.models import Division
 from anxin.delivery import groups
 from anxin.delivery.access import get_project_for_records, get_record_for_user
 from anxin.delivery.actions import WorkerHours
-from anxin.delivery.api import Code, Code40, Id, Org, RecordOut, Text, WorkerIn, record_out
+from anxin.delivery.api import (
+    Code,
+    Code40,
+    Id,
+    LocalTime,
+    Org,
+    RecordOut,
+    Text,
+    WorkerIn,
+    record_out,
+)
 from anxin.delivery.models import Form, GroupProgramme
 
 router = Router(tags=["group programmes"])
@@ -72,8 +82,8 @@ class SessionOut(Schema):
     record_id: int
     session_no: int | None
     on: dt.date
-    starts_at: dt.time
-    ends_at: dt.time
+    starts_at: LocalTime
+    ends_at: LocalTime
     attending_clients: int
     attending_participants: int
     counted: bool

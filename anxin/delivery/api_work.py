@@ -278,7 +278,7 @@ class TeamWorkerOut(Schema):
     timesheet: str = Field(description="GET this path for their timesheet")
 
 
-class TeamOut(Schema):
+class WorkTeamOut(Schema):
     project: str
     workers: list[TeamWorkerOut]
 
@@ -295,7 +295,7 @@ class TimesheetOut(Schema):
     total: Decimal
     weeks: list[WeekOut]
     months: list[MonthOut]
-    teams: list[TeamOut] = Field(description="workers of the projects I lead or supervise")
+    teams: list[WorkTeamOut] = Field(description="workers of the projects I lead or supervise")
 
 
 class YearQueryIn(Schema):
@@ -344,7 +344,7 @@ def _month(row: Row) -> MonthOut:
 
 
 def timesheet_out(
-    worker: User, year: int, project: Project | None, teams: list[TeamOut]
+    worker: User, year: int, project: Project | None, teams: list[WorkTeamOut]
 ) -> TimesheetOut:
     sheet = timesheet(worker, dt.date(year, 1, 1), dt.date(year, 12, 31), project=project)
     return TimesheetOut(
@@ -363,9 +363,9 @@ def timesheet_out(
     )
 
 
-def _teams(user: User) -> list[TeamOut]:
+def _teams(user: User) -> list[WorkTeamOut]:
     return [
-        TeamOut(
+        WorkTeamOut(
             project=project.code,
             workers=[
                 TeamWorkerOut(

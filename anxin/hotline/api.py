@@ -193,7 +193,7 @@ class HistoryItemOut(Schema):
     operator: OperatorOut
 
 
-class HistoryOut(Schema):
+class CallerHistoryOut(Schema):
     items: list[HistoryItemOut]
     more: bool
 
@@ -454,13 +454,13 @@ def call_back_make(request: HttpRequest, call_back_id: ObjectId) -> Status[CallO
 
 @router.post(
     "/projects/{code}/caller-history",
-    response={200: HistoryOut, 404: DetailOut},
+    response={200: CallerHistoryOut, 404: DetailOut},
     summary="A caller's earlier calls in the project, by number (never shown back)",
 )
-def caller_history_lookup(request: HttpRequest, code: Code, payload: HistoryIn) -> HistoryOut:
+def caller_history_lookup(request: HttpRequest, code: Code, payload: HistoryIn) -> CallerHistoryOut:
     project = get_hotline_project(api_user(request), code, request=request)
     history = caller_history(project, index=phone_index(payload.phone), exclude=payload.exclude)
-    return HistoryOut(items=[_history_item(row) for row in history.rows], more=history.more)
+    return CallerHistoryOut(items=[_history_item(row) for row in history.rows], more=history.more)
 
 
 def _history_item(row: CallRow) -> HistoryItemOut:

@@ -23,9 +23,9 @@ from pydantic import Field, StringConstraints
 
 from anxin.accounts.api import api_user
 from anxin.clients.api import MAX_PK, DetailOut, ErrorsOut, Long
-from anxin.clients.import_files import SUPPORTED_SUFFIXES, ImportFileError
+from anxin.clients.import_files import ImportFileError
 from anxin.clients.importer import ImportResult, RowError
-from anxin.clients.views_import import _stash
+from anxin.clients.views_import import _stash, check_import_file
 from anxin.core.masking import mask_id_number, mask_phone
 from anxin.hotline import actions_crisis, actions_outreach, selectors_crisis
 from anxin.hotline.access_crisis import (
@@ -46,31 +46,31 @@ Outcome = Annotated[str, StringConstraints(max_length=actions_crisis.OUTCOME_LEN
 Note = Annotated[str, StringConstraints(max_length=actions_crisis.NOTE_LENGTH)]
 
 
-class PersonOut(Schema):
+class CrisisPersonOut(Schema):
     id: int
     name: str
 
 
-def _person(user: Any) -> PersonOut:
-    return PersonOut(id=user.pk, name=user.display_name)
+def _person(user: Any) -> CrisisPersonOut:
+    return CrisisPersonOut(id=user.pk, name=user.display_name)
 
 
 # Escalations ----------------------------------------------------------------------------------
 
 
-class StepOut(Schema):
+class EscalationStepOut(Schema):
     id: int
     kind: str
     kind_label: str
     at: dt.datetime
     note: str
-    by: PersonOut
+    by: CrisisPersonOut
 
 
 class FollowUpOut(Schema):
     id: int
     due_at: dt.datetime
-    assignee: PersonOut
+    assignee: CrisisPersonOut
     done_at: dt.datetime | None
     done_call_id: int | None
 
@@ -82,17 +82,17 @@ class EscalationOut(Schema):
     reason: str = Field(description="what the risk screening found")
     status: str = Field(description="open or closed")
     opened_at: dt.datetime
-    operator: PersonOut
+    operator: CrisisPersonOut
     follow_up_due: dt.datetime
     followed_up: bool
     closed_at: dt.datetime | None
-    closed_by: PersonOut | None
+    closed_by: CrisisPersonOut | None
 
 
 class EscalationDetailOut(EscalationOut):
     outcome: str
     screening: dict[str, Any]
-    steps: list[StepOut]
+    steps: list[EscalationStepOut]
     follow_up_calls: list[FollowUpOut]
 
 
@@ -108,7 +108,7 @@ class EscalationQueryIn(Schema):
     page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
 
 
-class StepIn(Schema):
+class EscalationStepIn(Schema):
     kind: Choice = Field(
         description="police_110, ambulance_120, guardian, hospital, supervisor, follow_up, other"
     )
@@ -118,7 +118,7 @@ class StepIn(Schema):
     note: Note = ""
 
 
-class CloseIn(Schema):
+class EscalationCloseIn(Schema):
     outcome: Outcome
 
 
@@ -151,8 +151,8 @@ def escalation_out(e: Escalation) -> dict[str, Any]:
     }
 
 
-def _step_out(step: EscalationStep) -> StepOut:
-    return StepOut(
+def _step_out(step: EscalationStep) -> EscalationStepOut:
+    return EscalationStepOut(
         id=step.pk,
         kind=step.kind,
         kind_label=str(step.get_kind_display()),
@@ -216,7 +216,7 @@ def escalation_read(request: HttpRequest, escalation_id: ObjectId) -> Escalation
     summary="Record a step taken on a crisis (110 or 120 called, guardian informed, …)",
 )
 def escalation_step(
-    request: HttpRequest, escalation_id: ObjectId, payload: StepIn
+    request: HttpRequest, escalation_id: ObjectId, payload: EscalationStepIn
 ) -> Status[EscalationDetailOut]:
     user = api_user(request)
     escalation = get_escalation_for_user(user, escalation_id, read=False, request=request)
@@ -237,7 +237,7 @@ def escalation_step(
     summary="Close a crisis escalation with its outcome (a supervisor or the lead)",
 )
 def escalation_close(
-    request: HttpRequest, escalation_id: ObjectId, payload: CloseIn
+    request: HttpRequest, escalation_id: ObjectId, payload: EscalationCloseIn
 ) -> EscalationDetailOut:
     user = api_user(request)
     escalation = get_escalation_for_user(
@@ -277,7 +277,7 @@ class OutreachCallOut(Schema):
     topics: list[str]
     screened_positive: bool
     escalation_id: int | None
-    operator: PersonOut
+    operator: CrisisPersonOut
     notes: str
 
 
@@ -323,7 +323,7 @@ class ImportRefusedOut(ErrorsOut):
     report: ImportReportOut
 
 
-class ScreeningIn(Schema):
+class CrisisScreeningIn(Schema):
     suicidal_thoughts: bool | None = None
     intent: bool | None = None
     plan: bool | None = None
@@ -338,7 +338,7 @@ class AttemptIn(Schema):
     minutes: Annotated[int, Field(ge=0, le=actions_outreach.MAX_MINUTES)] | None = None
     caller_type: Choice = Field(default=Call.CallerType.CLIENT, description="who answered")
     topics: list[Choice] = Field(default_factory=list, max_length=50)
-    screening: ScreeningIn | None = None
+    screening: CrisisScreeningIn | None = None
     notes: Long = ""
 
 
@@ -445,8 +445,7 @@ def outreach_import(
     user = api_user(request)
     project = get_project_for_outreach(user, code, write=True, request=request)
     suffix = FilePath(file.name or "").suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise ValidationError(_("Only .xlsx and .csv files can be imported."))
+    check_import_file(file)  # type, size and a whole workbook, as the page checks them
     _token, stashed = _stash(file, suffix)
     try:
         result = actions_outreach.outreach_import(
@@ -547,7 +546,7 @@ class FiguresOut(Schema):
     escalations: dict[str, int]
 
 
-class YearIn(Schema):
+class HotlineYearIn(Schema):
     year: Annotated[int, Field(ge=2000, le=2100)] | None = None
 
 
@@ -557,6 +556,6 @@ class YearIn(Schema):
     summary="The hotline's person-times per month by caller type and topic, and outreach "
     "(aggregates only)",
 )
-def figures(request: HttpRequest, code: Code, params: Query[YearIn]) -> dict[str, Any]:
+def figures(request: HttpRequest, code: Code, params: Query[HotlineYearIn]) -> dict[str, Any]:
     project = get_project_for_figures(api_user(request), code, request=request)
     return hotline_figures(project, params.year or default_year(project)).as_json()

@@ -9,7 +9,6 @@ nothing is written. The people recorded must be active members of the project's 
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
@@ -338,18 +337,6 @@ def article_accept(
     return article
 
 
-def _is_word_document(upload: UploadedFile) -> bool:
-    upload.seek(0)
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    finally:
-        upload.seek(0)
-    return "word/document.xml" in names
-
-
 def _check_document(upload: UploadedFile | None) -> list[str]:
     if upload is None:
         return [_("Choose the file.")]
@@ -357,11 +344,6 @@ def _check_document(upload: UploadedFile | None) -> list[str]:
         check_upload(upload, kinds=UPLOAD_KINDS)
     except ValidationError as exc:
         return list(exc.messages)
-    upload.seek(0)
-    head = upload.read(4)
-    upload.seek(0)
-    if head == b"PK\x03\x04" and not _is_word_document(upload):
-        return [_("The file is not a Word document (.docx).")]
     return []
 
 

@@ -65,12 +65,12 @@ class ListQueryIn(Schema):
     page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
 
 
-class PersonOut(Schema):
+class StaffMemberOut(Schema):
     user_id: int
     name: str
 
 
-class AttendeeOut(PersonOut):
+class AttendeeOut(StaffMemberOut):
     hours: Decimal
 
 
@@ -117,15 +117,15 @@ class SupervisionOut(Schema):
     mode: str
     hours: Decimal
     record_count: int
-    workers: list[PersonOut]
+    workers: list[StaffMemberOut]
 
 
-class RecordOut(PersonOut):
+class SupervisionNoteOut(StaffMemberOut):
     content: str
 
 
 class SupervisionDetailOut(SupervisionOut):
-    records: list[RecordOut]
+    records: list[SupervisionNoteOut]
 
 
 class SupervisionPageOut(Schema):
@@ -135,7 +135,7 @@ class SupervisionPageOut(Schema):
     items: list[SupervisionOut]
 
 
-class RecordIn(Schema):
+class SupervisionRecordIn(Schema):
     worker_id: Id
     content: Long
 
@@ -145,7 +145,7 @@ class SupervisionIn(Schema):
     supervisor_name: Name
     mode: Choice = Field(description="individual or group")
     hours: Hours
-    records: list[RecordIn] = Field(max_length=200)
+    records: list[SupervisionRecordIn] = Field(max_length=200)
 
 
 class MeetingOut(Schema):
@@ -155,7 +155,7 @@ class MeetingOut(Schema):
     kind: str
     title: str
     attendee_count: int
-    attendees: list[PersonOut]
+    attendees: list[StaffMemberOut]
 
 
 class MeetingDetailOut(MeetingOut):
@@ -251,8 +251,8 @@ def _members(project: Project, ids: list[int]) -> dict[int, User]:
     return users
 
 
-def _person(user: User) -> PersonOut:
-    return PersonOut(user_id=user.pk, name=user.display_name)
+def _person(user: User) -> StaffMemberOut:
+    return StaffMemberOut(user_id=user.pk, name=user.display_name)
 
 
 # Trainings -------------------------------------------------------------------------------------
@@ -377,7 +377,7 @@ def _supervision_detail(request: HttpRequest, supervision_id: int) -> Supervisio
     return SupervisionDetailOut(
         **supervision_out(supervision, supervision.project, records),
         records=[
-            RecordOut(user_id=r.worker_id, name=r.worker.display_name, content=r.content)
+            SupervisionNoteOut(user_id=r.worker_id, name=r.worker.display_name, content=r.content)
             for r in records
         ],
     )

@@ -101,7 +101,7 @@ class SurveyIn(Schema):
     closes_on: dt.date | None = None
 
 
-class ListQueryIn(Schema):
+class SurveyListQueryIn(Schema):
     page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
 
 
@@ -198,7 +198,9 @@ def _street(project: Project, code: str) -> Division | None:
     response={200: SurveyPageOut, 404: DetailOut},
     summary="A project's surveys with their response counts",
 )
-def survey_list(request: HttpRequest, code: Code, params: Query[ListQueryIn]) -> SurveyPageOut:
+def survey_list(
+    request: HttpRequest, code: Code, params: Query[SurveyListQueryIn]
+) -> SurveyPageOut:
     project = get_survey_project(api_user(request), code, request=request)
     qs = selectors.surveys_qs(project)
     count = qs.count()

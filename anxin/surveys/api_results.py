@@ -36,7 +36,7 @@ class SurveyRefOut(Schema):
     target: int | None
 
 
-class GroupOut(Schema):
+class ResultGroupOut(Schema):
     code: str = Field(description="the respondent type, the channel or the street's division code")
     label: str
     count: int
@@ -105,9 +105,9 @@ class SectionOut(Schema):
 class SurveyResultsOut(Schema):
     survey: SurveyRefOut
     responses: int
-    by_respondent_type: list[GroupOut]
-    by_street: list[GroupOut]
-    by_channel: list[GroupOut]
+    by_respondent_type: list[ResultGroupOut]
+    by_street: list[ResultGroupOut]
+    by_channel: list[ResultGroupOut]
     sections: list[SectionOut]
     questions: list[QuestionOut]
     texts_included: bool

@@ -157,7 +157,11 @@ def _texts(sheet: Worksheet, results: SurveyResults) -> None:
     for q in results.questions:
         for text in q.texts or []:
             sheet.append([q.code, q.text, text])
-            sheet[sheet.max_row][2].alignment = wrap
+            answer = sheet[sheet.max_row][2]
+            answer.alignment = wrap
+            answer.data_type = (
+                "s"  # openpyxl takes "=…" for a formula: a respondent's text stays text
+            )
 
 
 def results_xlsx(results: SurveyResults) -> bytes:

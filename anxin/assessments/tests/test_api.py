@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from anxin.assessments.actions import assessment_record
 from anxin.assessments.models import AssessmentRecord
-from anxin.assessments.tests.conftest import answers, builtin
+from anxin.assessments.tests.conftest import answers, builtin, follow_up
 from anxin.audit.models import AuditEvent
 from anxin.cases.models import Case, Task
 from anxin.clients.tests.test_api import as_
@@ -149,3 +150,16 @@ def test_listing_carries_the_change_and_its_query_count_is_fixed(world: World) -
     with CaptureQueriesContext(connection) as many:
         assert len(api.get(url).json()["assessments"]) == 12
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("raw", ['"nan"', "NaN", "Infinity"])
+def test_a_number_that_is_not_finite_is_refused_not_stored(world: World, raw: str) -> None:
+    """JSON from a caller may carry NaN (Python's parser takes it): it was recorded (201) as a
+    count of risky behaviour that is no number."""
+    case = register(world)
+    given = json.dumps(body(instrument="follow-up-2018", answers=follow_up(risk_minor=0)))
+    sent = given.replace('"risk_minor": 0', f'"risk_minor": {raw}')
+    response = as_(world, "worker").send("post", f"/api/v1/cases/{case.pk}/assessments", sent)
+    assert response.status_code == 422
+    assert any(e.startswith("risk_minor") for e in response.json()["errors"])
+    assert not AssessmentRecord.objects.exists()

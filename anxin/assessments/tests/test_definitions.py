@@ -158,6 +158,20 @@ def test_yaml_syntax_errors_say_where() -> None:
     assert "no dates or tags" in problems_of(GOOD + "\nsource: 2024-01-01\n")[0]
 
 
+def test_an_alias_bomb_is_refused_quickly() -> None:
+    """Nine levels of aliases to aliases: 400 bytes that expand to 387 million values."""
+    import time
+
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 10):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]")
+    started = time.monotonic()
+    with pytest.raises(DefinitionError) as refused, translation.override("en"):
+        parse("\n".join(lines), "bomb.yaml")
+    assert time.monotonic() - started < 5
+    assert any("anchors and aliases" in p for p in refused.value.problems)
+
+
 def test_the_migration_loaded_every_builtin(db: None) -> None:
     stored = dict(
         Instrument.objects.filter(organisation__isnull=True).values_list("code", "version")

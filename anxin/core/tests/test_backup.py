@@ -48,7 +48,7 @@ from anxin.referrals.tests import factories as referrals
 
 NAME = "欧阳备份"
 ID_NUMBER = make_id("44010319790505123")
-PDF = b"%PDF-1.4\n%a sign-in sheet scanned later\n" + bytes(range(256)) * 40
+PDF = b"%PDF-1.4\n%a sign-in sheet scanned later\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 ROOT = Path(__file__).resolve().parents[3]
 TRANSACTIONAL = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

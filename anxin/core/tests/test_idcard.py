@@ -72,3 +72,9 @@ def test_check_id_command_prints_one_json_object_per_line(capsys):
         "error": None,
     }
     assert second["valid"] is False and second["error"] and set(second) == set(first)
+
+
+def test_refuses_digits_of_other_scripts():
+    arabic_indic = "11010519491231002".translate({ord("0") + i: 0x660 + i for i in range(10)})
+    info = idcard.parse(arabic_indic + "X")
+    assert not info.valid and info.birth_date is None

@@ -18,7 +18,7 @@ from anxin.delivery.tests.test_records_api import _auth
 
 C = Participant.Kind.CLIENT
 REFUSED = ["other_worker", "purchaser", "outsider", "admin"]
-PDF = b"%PDF-1.4\n%sign-in sheet\n"
+PDF = b"%PDF-1.4\n%sign-in sheet\n%%EOF\n"
 
 
 def _file(name: str = "sheet.pdf", data: bytes = PDF) -> SimpleUploadedFile:

@@ -15,7 +15,7 @@ from anxin.operations import actions
 from anxin.operations.models import Article, Meeting, ProjectDocument, StaffTraining, Supervision
 
 TODAY = timezone.localdate()
-PDF = b"%PDF-1.4\n%needs survey report\n"
+PDF = b"%PDF-1.4\n%needs survey report\n%%EOF\n"
 
 
 def auth(user) -> dict[str, str]:

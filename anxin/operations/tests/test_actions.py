@@ -31,6 +31,7 @@ from anxin.operations.models import (
 )
 from anxin.operations.selectors import year_figures
 from anxin.operations.tests.factories import (
+    PDF,
     TODAY,
     article,
     document,
@@ -301,7 +302,7 @@ def test_documents_pdf_word_and_images_are_kept(world):
     from anxin.cases.testing import PNG
 
     d = document(world)
-    assert d.uploaded_by == world.lead and d.file.read() == b"%PDF-1.4\n%needs survey report\n"
+    assert d.uploaded_by == world.lead and d.file.read() == PDF
     word = document(
         world,
         kind=ProjectDocument.Kind.REFERRAL_MECHANISM,
@@ -318,10 +319,11 @@ def test_a_zip_that_is_not_a_word_document_is_refused(world):
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("payload.exe", b"MZ")
     messages = refusal(document, world, upload=pdf("report.docx", out.getvalue()))
-    assert messages == ["The file is not a Word document (.docx)."]
-    assert refusal(document, world, upload=pdf("bad.docx", b"PK\x03\x04broken")) == [
-        "The file is not a Word document (.docx)."
+    assert messages == [
+        "This type of file is not accepted here; accepted: PDF, PNG / JPEG, Word (.docx)."
     ]
+    [damaged] = refusal(document, world, upload=pdf("bad.docx", b"PK\x03\x04broken"))
+    assert damaged.startswith("The file looks like Word (.docx) but is damaged or incomplete")
     assert not ProjectDocument.objects.exists()
 
 

@@ -26,7 +26,7 @@ from anxin.referrals.models import (
 from anxin.referrals.tests.factories import TODAY, activity, auth, group, partner, street_partner
 from anxin.referrals.tests.test_api import API, day, post, put, zh
 
-PDF = b"%PDF-1.4\n%cooperation agreement\n"
+PDF = b"%PDF-1.4\n%cooperation agreement\n%%EOF\n"
 HIDDEN_PROJECT = ["other_worker", "outsider", "purchaser", "admin"]
 
 

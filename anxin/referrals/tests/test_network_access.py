@@ -26,7 +26,7 @@ from anxin.referrals.models import (
 from anxin.referrals.tests.factories import TODAY, activity, group, partner, referral_in
 
 WRITERS = ["lead", "worker", "counsellor"]
-PDF = b"%PDF-1.4\n%scan\n"
+PDF = b"%PDF-1.4\n%scan\n%%EOF\n"
 
 
 def url(name: str, *args) -> str:

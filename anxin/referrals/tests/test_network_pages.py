@@ -34,7 +34,7 @@ from anxin.referrals.tests.factories import (
     street_partner,
 )
 
-PDF = b"%PDF-1.4\n%minutes of the joint meeting\n"
+PDF = b"%PDF-1.4\n%minutes of the joint meeting\n%%EOF\n"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 

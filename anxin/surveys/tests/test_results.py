@@ -343,3 +343,15 @@ def test_the_workbook_notes_an_anonymous_survey_and_a_number_sheet(world):
     numbers = book.worksheets[2]
     (row,) = numbers.iter_rows(min_row=2, values_only=True)
     assert row[:3] == ("visits", "去年门诊次数", 1) and row[3:] == (5, 5, 5)
+
+
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://example.invalid","点此领取")', "=cmd|' /C calc'!A0", "+1+1"]
+)
+def test_a_free_text_answer_that_looks_like_a_formula_stays_text(world, text):
+    """Anyone with a public link can write the answer: Excel must show it, never run it."""
+    needs = survey(world)
+    dated(world, needs, answers(comments=text), 0)
+    book = read_back(results_xlsx(survey_results(needs, texts=True)))
+    (row,) = list(book.worksheets[-1].iter_rows(min_row=2))
+    assert row[2].value == text and row[2].data_type == "s"
