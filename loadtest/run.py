@@ -1,7 +1,7 @@
 """``make loadtest``: prepare the data, start gunicorn, run locust headless, stop gunicorn,
 print the summary (docs/benchmarks.md, "Load test").
 
-    python -m loadtest.run [--scale 1] [--users 50] [--spawn-rate 10] [--time 3m] [--port 8011]
+    python -m loadtest.run [--scale 1] [--users 50] [--spawn-rate 1] [--time 3m] [--port 8011]
 
 1. ``loadtest.prepare dataset``: the benchmark's PostgreSQL database of ``--scale`` (generated
    once, as ``make bench`` does; the server is ``ANXIN_BENCH_DATABASE_URL``, else
@@ -105,7 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtest.run")
     parser.add_argument("--scale", type=float, default=1.0, help="of the benchmark data set")
     parser.add_argument("--users", type=int, default=50, help="concurrent users (≤ projects)")
-    parser.add_argument("--spawn-rate", type=float, default=10, help="users started per second")
+    parser.add_argument(
+        "--spawn-rate",
+        type=float,
+        default=1,
+        help="users started per second (1: the 50 log in over 50 s, not all in 5 s)",
+    )
     parser.add_argument("--time", default="3m", help="run time (locust's --run-time)")
     parser.add_argument("--port", type=int, default=8011, help="gunicorn on 127.0.0.1:PORT")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the config's)")
