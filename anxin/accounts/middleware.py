@@ -31,6 +31,7 @@ ALLOWED = {
     VERIFY: ALWAYS | {"accounts:two-factor-verify"},
     ENROL: ALWAYS | {"accounts:two-factor", "accounts:two-factor-confirm"},
 }
+API_PREFIX = "/api/"
 TARGET = {VERIFY: "accounts:two-factor-verify", ENROL: "accounts:two-factor"}
 
 
@@ -58,7 +59,12 @@ class TwoFactorMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or session_verified(user):
             return None
-        if request.path_info.startswith(settings.STATIC_URL) or _token_call(request):
+        if request.path_info.startswith(settings.STATIC_URL):
+            return None
+        # A token call is let through only where a token is the credential, the API, which then
+        # refuses a bad token outright. A page does not read the header: letting a page request
+        # through for it would let a password alone, plus any "Bearer x", past the second step.
+        if request.path_info.startswith(API_PREFIX) and _token_call(request):
             return None
         name = _view_name(request)
         if name is None or name in ALWAYS:
@@ -66,7 +72,7 @@ class TwoFactorMiddleware:
         step = pending_step(user)  # type: ignore[arg-type]
         if step is None or name in ALLOWED[step]:
             return None
-        if request.path_info.startswith("/api/"):
+        if request.path_info.startswith(API_PREFIX):
             message = (
                 _("Enter your two-factor login code on the login page first.")
                 if step == VERIFY

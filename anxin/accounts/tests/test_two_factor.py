@@ -81,6 +81,8 @@ def test_an_enrolled_user_must_enter_a_code_after_the_password(world: World, cli
     # Until the code, every page leads to the code page, and the login is not yet a success.
     blocked = client.get(case_url)
     assert blocked.status_code == 302 and blocked["Location"].startswith(VERIFY)
+    sneaking = client.get(case_url, HTTP_AUTHORIZATION="Bearer anything")
+    assert sneaking.status_code == 302 and sneaking["Location"].startswith(VERIFY)
     assert client.get("/api/v1/projects").status_code == 403
     assert not LoginAttempt.objects.filter(username="lead", success=True).exists()
     assert AuditEvent.objects.filter(action="login.password", actor=world.lead).exists()
