@@ -25,7 +25,7 @@ from anxin.delivery.models import ServiceRecord, TrainingCycle
 from anxin.handover.export import MANIFEST, MANIFEST_TEXT
 from anxin.handover.scope import PROJECT_PATHS, project_rows
 
-PDF = b"%PDF-1.4\n%a sign-in sheet\n" + bytes(range(256)) * 8
+PDF = b"%PDF-1.4\n%a sign-in sheet\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
 
 
 def admin_of(org: Organisation, username: str, full_name: str) -> User:
