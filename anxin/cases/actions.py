@@ -146,7 +146,7 @@ def case_step(
     expected_version: int | None = None,
 ) -> CaseEvent:
     """Record the next workflow step. The agreement needs the signed scan attached."""
-    claim(case, expected_version)
+    claim(case, expected_version, by=acting_user)
     if step not in SIMPLE_STEPS:
         raise ValidationError(_("This step is recorded with its own form."))
     problems = step_requirements(case, step)
@@ -191,7 +191,7 @@ def case_admit_from_waiting(
     expected_version: int | None = None,
 ) -> Case:
     """Take a client from the project's waiting list (R2.6), optionally replacing a closed case."""
-    claim(case, expected_version)
+    claim(case, expected_version, by=acting_user)
     if case.status != Case.Status.WAITING:
         raise ValidationError(_("This client is not on the waiting list."))
     if replaces is not None and (
@@ -247,7 +247,7 @@ def plan_create(
 ) -> ServicePlan:
     """A new version of the service plan (R3.4). The first needs the agreement; later versions
     (修正机制) need a reason. Items must be in the catalogue and allowed by the case's class."""
-    claim(case, expected_version)
+    claim(case, expected_version, by=acting_user)
     problems: list[str] = []
     first = not case.plans.exists()
     if case.status != Case.Status.OPEN:
@@ -327,7 +327,7 @@ def process_review(
     expected_version: int | None = None,
 ) -> CaseEvent:
     """A periodic process review (过程评估), repeatable once the case is in service."""
-    claim(case, expected_version)
+    claim(case, expected_version, by=acting_user)
     problems = []
     if case.status != Case.Status.OPEN or STEP_ORDER.index(case.step) < STEP_ORDER.index(Step.PLAN):
         problems.append(_("Process reviews start once the case has a service plan."))
@@ -360,7 +360,7 @@ def case_classify_override(
     request: Any = None,
     expected_version: int | None = None,
 ) -> Case:
-    claim(case, expected_version)
+    claim(case, expected_version, by=acting_user)
     if klass not in Classification.values:
         raise ValidationError(_("Choose class A, B or C."))
     if not reason.strip():
@@ -389,7 +389,7 @@ def case_close(
     expected_version: int | None = None,
 ) -> Case:
     """Closure registration (结案登记), ending every exit of R3.2."""
-    claim(case, expected_version)
+    claim(case, expected_version, by=acting_user)
     problems: list[str] = []
     if case.status == Case.Status.CLOSED:
         problems.append(_("The case is closed already."))
@@ -443,7 +443,7 @@ def case_close(
     new_status = CLIENT_STATUS_AFTER_EXIT.get(exit, Client.Status.CLOSED)
     if exit in CLIENT_STATUS_AFTER_EXIT or not others_open:
         client = case.client
-        claim(client, None)
+        claim(client, None, by=acting_user)
         client.status = new_status
         client.updated_by = acting_user
         with in_site_language():
@@ -473,7 +473,7 @@ def case_follow_up(
     expected_version: int | None = None,
 ) -> CaseEvent:
     """服务回访: the visit after closure."""
-    claim(case, expected_version)
+    claim(case, expected_version, by=acting_user)
     problems = []
     if case.status != Case.Status.CLOSED:
         problems.append(_("A follow-up visit comes after closure."))

@@ -74,7 +74,7 @@ def set_class(
     if before == klass and source == "rule":
         return
     if source == "rule":  # the override action has claimed the case with the form's version
-        claim(case, None)
+        claim(case, None, by=acting_user)
     case.classification = klass
     case.updated_by = acting_user
     case.save(update_fields=["classification", "updated_by", "updated_at"])

@@ -157,7 +157,8 @@ def client_register(
     if client is None:
         client = Client(organisation_id=project.organisation_id, created_by=acting_user)
     else:
-        claim(client, None)  # a returning person: open archive forms must not overwrite this
+        # A returning person: archive forms opened before this must not overwrite it.
+        claim(client, None, by=acting_user)
     _apply(client, data, only_filled=not created)
     if created or not waiting:  # a waiting-list entry here does not pause service elsewhere
         client.status = Client.Status.WAITING if waiting else Client.Status.ACTIVE
@@ -227,7 +228,7 @@ def client_update(
     }
     if all(getattr(client, name) == value for name, value in values.items()):
         return client
-    claim(client, expected_version)  # refreshes ``client`` under the row's lock
+    claim(client, expected_version, by=acting_user)  # refreshes ``client`` under the row's lock
     changed = [name for name, value in values.items() if getattr(client, name) != value]
     for name in changed:
         setattr(client, name, values[name])

@@ -53,19 +53,22 @@ class EditConflict(ValidationError):
         )
 
 
-def claim(obj: models.Model, expected: int | None) -> None:
+def claim(obj: models.Model, expected: int | None, by: Any = None) -> None:
     """Raise the row's version, or refuse with :class:`EditConflict` if it is no longer
     ``expected``. ``None`` (a command, an import, an API call without a version) raises the
     version without a check, so that forms opened before it are refused in turn.
 
     On success ``obj`` is read again, under the row's write lock, so the action's checks see
     what the row holds now rather than what it held when the request began. Call it first in the
-    action's transaction, before any other write and before changing ``obj`` in memory."""
+    action's transaction, before any other write and before changing ``obj`` in memory.
+    ``by`` (the acting user) is written as the row's last changer, so the next person refused
+    is told who changed it, even when the action changes nothing else on the row."""
     manager = type(obj)._default_manager
     rows = manager.filter(pk=obj.pk)
     if expected is not None:
         rows = rows.filter(version=expected)
-    if rows.update(version=F("version") + 1):
+    stamp = {"updated_by": by, "updated_at": timezone.now()} if by is not None else {}
+    if rows.update(version=F("version") + 1, **stamp):
         obj.refresh_from_db()  # what the row holds now, read under its write lock
         return
     current = manager.filter(pk=obj.pk).values(

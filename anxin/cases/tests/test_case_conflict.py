@@ -122,3 +122,23 @@ def test_case_api_refuses_a_stale_version_with_409(world, login):
     assert stale.status_code == 409
     assert stale.json()["current_version"] == read["version"] + 1
     assert AuditEvent.objects.filter(action="case.process_review").count() == 1
+
+
+def test_the_refusal_names_who_changed_the_case_even_when_only_an_event_was_added(world):
+    """A process review changes no field of the case, but it claims the case's version: the
+    person refused next is told it was the reviewer, and when."""
+    case = walk(register(world), Step.SERVICE, world.worker)  # every step saved by 王社工
+    worker, lead = _logged_in(world.worker), _logged_in(world.lead)
+    opened = worker.get(reverse("cases:detail", args=[case.pk])).context["case"].version
+    reviewed = lead.post(
+        reverse("cases:review", args=[case.pk]),
+        {"review-version": opened, "review-on": TODAY.isoformat(), "review-content": "家访评估"},
+    )
+    assert reviewed.status_code == 302
+    refused = worker.post(
+        reverse("cases:classify", args=[case.pk]),
+        {"classify-version": opened, "classify-klass": "B", "classify-reason": "复评"},
+    )
+    assert refused.status_code == 200
+    message = " ".join(refused.context["classify_form"].non_field_errors())
+    assert "李组长" in message and "王社工" not in message
