@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 VENDOR := anxin/static/vendor
 
-.PHONY: demo test install assets keys migrate serve lint typecheck test-sqlite test-postgres test-browser test-sqlite-then-browser lock messages bench loadtest clean
+.PHONY: demo test install assets keys migrate serve lint typecheck test-sqlite test-postgres test-browser lock messages bench loadtest clean
 
 demo: install keys migrate  ## set up everything, load demo data, serve on 127.0.0.1:8000
 	$(ANXIN) load-divisions 440103 320613
@@ -70,10 +70,10 @@ test: install keys  ## the whole suite (with CI=true also PostgreSQL and Chromiu
 	$(VENV)/bin/mypy anxin config
 	$(ANXIN) makemigrations --check --dry-run -v 0
 ifeq ($(CI),true)
-	# SQLite then the browser tests, side by side with PostgreSQL, the longest (each run has its
-	# own temporary media and var folders, see anxin/core/testenv.py): on 2 cores this keeps CI
-	# under 20 minutes.
-	$(MAKE) -j2 --output-sync=target test-sqlite-then-browser test-postgres
+	# SQLite and PostgreSQL side by side (each run has its own temporary media and var folders,
+	# see anxin/core/testenv.py), then the browser tests alone (their timings need the cores).
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) test-browser
 else
 	$(PY) -m pytest -m "not browser"
 endif
@@ -83,10 +83,6 @@ test-sqlite: install  ## the suite on SQLite (what `make test` runs without CI=t
 
 test-postgres: install  ## the suite on PostgreSQL at ANXIN_TEST_DATABASE_URL (.ci/run starts one)
 	DATABASE_URL=$${ANXIN_TEST_DATABASE_URL:?set ANXIN_TEST_DATABASE_URL} $(PY) -m pytest -m "not browser" -p no:cacheprovider
-
-test-sqlite-then-browser: install
-	$(MAKE) test-sqlite
-	$(MAKE) test-browser
 
 test-browser: install  ## Playwright tests in Debian's Chromium; screenshots of failures go to test-results/
 	rm -rf test-results

@@ -58,7 +58,14 @@ def pytest_runtest_makereport(
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip browser tests, with the reason, where Chromium is missing, except under CI=true, where
-    the fixtures fail them instead: CI must run them."""
+    the fixtures fail them instead: CI must run them.
+
+    Browser tests run against the live server, so each empties the database when it ends (a
+    transactional test): each starts from the migrated contents (instruments, divisions …)
+    restored, whatever browser test ran before it."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
     reason = browser.missing_reason()
     if reason is None or browser.in_ci():
         return

@@ -11,8 +11,3 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
-document.addEventListener("click", (event) => {
-  if (event.target.closest("[data-print]")) {
-    window.print();
-  }
-});
